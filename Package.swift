@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module graph (dependencies flow downwards only; see docs/architecture.md):
+//   nas (executable) -> NASNetAdapt, NASSearch -> NASEval -> NASTrain
+//                                              -> NASLatency -> NASStore, NASSpace -> NASArch -> NASSupport
+let package = Package(
+  name: "nas",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "nas", targets: ["nas"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+  ],
+  targets: [
+    .systemLibrary(name: "CXNNPack", path: "Sources/CXNNPack"),
+    .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+    .target(name: "NASSupport"),
+    .target(name: "NASArch", dependencies: ["NASSupport"]),
+    .target(name: "NASSpace", dependencies: ["NASArch", "NASSupport"]),
+    .target(
+      name: "NASStore",
+      dependencies: [
+        "NASArch", "NASSupport",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
+    .target(name: "NASLatency", dependencies: ["NASArch", "NASSpace", "NASStore", "NASSupport", "CXNNPack"]),
+    .target(name: "NASTrain", dependencies: ["NASArch", "NASSupport", "COpenBLAS", "CZlib"]),
+    .target(name: "NASEval", dependencies: ["NASArch", "NASTrain", "NASStore", "NASSupport"]),
+    .target(name: "NASSearch", dependencies: ["NASArch", "NASSpace", "NASLatency", "NASEval", "NASStore", "NASSupport"]),
+    .target(name: "NASNetAdapt", dependencies: ["NASArch", "NASLatency", "NASEval", "NASTrain", "NASStore", "NASSupport"]),
+    .executableTarget(
+      name: "nas",
+      dependencies: [
+        "NASArch", "NASSpace", "NASStore", "NASLatency", "NASTrain", "NASEval", "NASSearch", "NASNetAdapt", "NASSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .testTarget(name: "NASArchTests", dependencies: ["NASArch", "NASSpace"]),
+    .testTarget(name: "NASSpaceTests", dependencies: ["NASSpace", "NASArch", "NASSupport"]),
+    .testTarget(name: "NASStoreTests", dependencies: ["NASStore", "NASArch", "NASSpace", .product(name: "GRDB", package: "GRDB.swift")]),
+    .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency", "NASArch", "NASSpace", "NASStore"]),
+    .testTarget(name: "NASTrainTests", dependencies: ["NASTrain", "NASArch", "NASSpace"]),
+    .testTarget(name: "NASEvalTests", dependencies: ["NASEval", "NASTrain", "NASArch", "NASSpace"]),
+    .testTarget(name: "NASSearchTests", dependencies: ["NASSearch", "NASArch", "NASSpace", "NASStore"]),
+    .testTarget(name: "NASNetAdaptTests", dependencies: ["NASNetAdapt", "NASArch", "NASSpace", "NASTrain"]),
+    .testTarget(name: "CLITests", dependencies: ["NASSupport"]),
+  ]
+)

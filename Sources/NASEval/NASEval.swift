@@ -1,0 +1,1 @@
+// Module NASEval: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// Module NASLatency: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// Module NASNetAdapt: see docs/architecture.md.

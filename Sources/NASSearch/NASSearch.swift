@@ -1,0 +1,1 @@
+// Module NASSearch: see docs/architecture.md.

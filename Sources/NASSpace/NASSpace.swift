@@ -1,0 +1,1 @@
+// Module NASSpace: see docs/architecture.md.

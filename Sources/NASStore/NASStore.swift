@@ -1,0 +1,1 @@
+// Module NASStore: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// Module NASTrain: see docs/architecture.md.
