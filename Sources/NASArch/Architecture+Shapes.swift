@@ -19,6 +19,37 @@ public struct PlacedUnit: Hashable, Sendable {
   }
 }
 
+extension Unit {
+  /// Places this unit on an input: lowers it, resolves every layer's shape and costs, and
+  /// checks values, strides and residuals. `index` only labels errors.
+  public func place(input: Shape, index: Int) throws(ArchitectureError) -> PlacedUnit {
+    try Architecture.checkValues(self, index: index)
+    var shape = input
+    var segments: [(layers: [PlacedLayer], residual: Bool)] = []
+    for segment in self.segments(inChannels: shape.channels) {
+      let segmentInput = shape
+      var layers: [PlacedLayer] = []
+      for layer in segment.layers {
+        guard let out = layer.output(for: shape) else {
+          if case .conv(let c) = layer, Shape.convolved(shape.height, kernel: c.kernel, stride: c.stride) < 1 {
+            throw .resolutionCollapsed(unit: index, input: shape, stride: c.stride)
+          }
+          throw .incompatibleInput(unit: index, input: shape, what: Architecture.describe(layer))
+        }
+        layers.append(
+          PlacedLayer(
+            layer: layer, input: shape, output: out, unitIndex: index, macs: layer.macs(output: out), params: layer.params))
+        shape = out
+      }
+      if segment.residual && segmentInput != shape {
+        throw .residualAcrossShapeChange(unit: index, input: segmentInput, output: shape)
+      }
+      segments.append((layers, segment.residual))
+    }
+    return PlacedUnit(index: index, unit: self, input: input, output: shape, segments: segments)
+  }
+}
+
 extension Architecture {
   /// Resolves every unit's shapes and layers, checking that the network is well formed:
   /// positive sizes, residuals only where shapes allow, pooling before the classifier, the
@@ -39,33 +70,9 @@ extension Architecture {
     var placed: [PlacedUnit] = []
     placed.reserveCapacity(units.count)
     for (index, unit) in units.enumerated() {
-      try Self.checkValues(unit, index: index)
-      let unitInput = shape
-      var segments: [(layers: [PlacedLayer], residual: Bool)] = []
-      for segment in unit.segments(inChannels: shape.channels) {
-        let segmentInput = shape
-        var layers: [PlacedLayer] = []
-        for layer in segment.layers {
-          guard let out = layer.output(for: shape) else {
-            if case .conv(let c) = layer, Shape.convolved(shape.height, kernel: c.kernel, stride: c.stride) < 1 {
-              throw .resolutionCollapsed(unit: index, input: shape, stride: c.stride)
-            }
-            throw .incompatibleInput(unit: index, input: shape, what: Self.describe(layer))
-          }
-          if case .conv(let c) = layer, out.height < 1 || out.width < 1 {
-            throw .resolutionCollapsed(unit: index, input: shape, stride: c.stride)
-          }
-          layers.append(
-            PlacedLayer(
-              layer: layer, input: shape, output: out, unitIndex: index, macs: layer.macs(output: out), params: layer.params))
-          shape = out
-        }
-        if segment.residual && segmentInput != shape {
-          throw .residualAcrossShapeChange(unit: index, input: segmentInput, output: shape)
-        }
-        segments.append((layers, segment.residual))
-      }
-      placed.append(PlacedUnit(index: index, unit: unit, input: unitInput, output: shape, segments: segments))
+      let p = try unit.place(input: shape, index: index)
+      placed.append(p)
+      shape = p.output
     }
     return placed
   }
@@ -73,7 +80,7 @@ extension Architecture {
   /// Shapes and layers, or nil when the architecture is malformed.
   public var placedUnitsIfValid: [PlacedUnit]? { try? placedUnits() }
 
-  private static func checkValues(_ u: Unit, index: Int) throws(ArchitectureError) {
+  static func checkValues(_ u: Unit, index: Int) throws(ArchitectureError) {
     func bad(_ what: String) -> ArchitectureError { .invalidValue(unit: index, what: what) }
     if u.op != .pool && u.op != .classifier {
       guard u.kernel >= 1, u.kernel <= 15, u.kernel % 2 == 1 else { throw bad("kernel must be odd and between 1 and 15, got \(u.kernel)") }

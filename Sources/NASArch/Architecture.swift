@@ -44,15 +44,20 @@ public enum ArchitectureError: Error, CustomStringConvertible, Equatable, Sendab
   }
 
   public var description: String {
+    (unitIndex.map { "unit \($0): " } ?? "") + detail
+  }
+
+  /// The problem without the unit number, for messages that point at a source line instead.
+  public var detail: String {
     switch self {
-    case .resolutionCollapsed(let u, let input, let stride):
-      return "unit \(u): resolution collapses below 1 (input \(input), stride \(stride)); use a larger input or fewer strided layers"
-    case .residualAcrossShapeChange(let u, let input, let output):
-      return "unit \(u): identity skip needs stride 1 and equal channels, but the unit maps \(input) to \(output); use skip=none"
-    case .incompatibleInput(let u, let input, let what):
-      return "unit \(u): \(what) cannot take input \(input)"
-    case .invalidValue(let u, let what):
-      return (u.map { "unit \($0): " } ?? "") + what
+    case .resolutionCollapsed(_, let input, let stride):
+      return "resolution collapses below 1 (input \(input), stride \(stride)); use a larger input or fewer strided layers"
+    case .residualAcrossShapeChange(_, let input, let output):
+      return "identity skip needs stride 1 and equal channels, but the unit maps \(input) to \(output); use skip=none"
+    case .incompatibleInput(_, let input, let what):
+      return "\(what) cannot take input \(input)"
+    case .invalidValue(_, let what):
+      return what
     case .misplacedClassifier:
       return "the network must end with exactly one classifier"
     }

@@ -1,6 +1,41 @@
 import ArgumentParser
+import NASArch
+import NASSpace
+import NASSupport
 
 struct ArchCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "arch", abstract: "Show an architecture's layers, costs, canonical text and hash.")
-  func run() throws { throw ValidationError("'nas arch' is not built yet") }
+  static let configuration = CommandConfiguration(
+    commandName: "arch", abstract: "Show an architecture's layers, costs, canonical text and hash.",
+    subcommands: [Info.self, Canon.self])
+
+  struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Print a table of layers with shapes, MACs and parameters, and the totals.")
+    @Argument(help: "An .arch file.") var file: String
+    @Option(name: .long, help: "Override the width multiplier written in the file.") var width: Double?
+    @Option(name: .long, help: "Override the input resolution written in the file.") var resolution: Int?
+    @Flag(help: "Print JSON (with macs, params and layers).") var json = false
+
+    func run() throws {
+      let arch = try CLI.loadArchitecture(file, width: width, resolution: resolution)
+      let report = try CLI.check { () throws(ArchitectureError) in try ArchitectureReport(arch) }
+      print(json ? try JSONOutput.string(report) : report.table())
+    }
+  }
+
+  struct Canon: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the canonical text and its hash.")
+    @Argument(help: "An .arch file.") var file: String
+    @Flag(help: "Print only the hash.") var hashOnly = false
+
+    func run() throws {
+      let arch = try CLI.loadArchitecture(file)
+      if hashOnly {
+        print(arch.canonicalHash)
+      } else {
+        print(arch.canonicalText(), terminator: "")
+        print("# hash \(arch.canonicalHash)")
+      }
+    }
+  }
 }

@@ -1,1 +1,0 @@
-// Module NASSpace: see docs/architecture.md.

@@ -1,0 +1,224 @@
+import NASArch
+
+/// Turns parsed statements into a ``SearchSpace``, checking keywords, attributes, values,
+/// duplicates, order and required sections.
+struct SpaceBuilder {
+  static let settingKeywords = ["name", "input", "classes", "width", "resolution", "divisor", "batchnorm"]
+  static let unitKeywords = ["stem", "block", "head", "classifier"]
+  static var keywords: [String] { settingKeywords + unitKeywords }
+
+  static let unitAttributes = [
+    "op", "k", "s", "repeat", "out", "width", "depth", "expand", "mid", "se", "se-ch", "se-ref", "se-gate", "se-act",
+    "se-divisor", "se-alternate", "act", "pw-act", "skip", "bn", "scale", "choose",
+  ]
+  static let blockOnlyAttributes: Set<String> = ["repeat", "depth", "choose"]
+  static let classifierAttributes = ["bn", "dropout"]
+  static let ops: [(String, UnitOp)] = UnitOp.allCases.filter { $0 != .classifier }.map { ($0.rawValue, $0) }
+  static let normalizations: [(String, Normalization)] = [("yes", .batchNorm), ("folded", .foldedBatchNorm), ("none", .none)]
+
+  var space: SearchSpace
+  private var seenSettings: [String: SourceLocation] = [:]
+  private var lastRole: UnitRole?
+
+  init(file: String, sourceHash: String) {
+    space = SearchSpace(file: file, sourceHash: sourceHash)
+  }
+
+  mutating func build(_ statements: [Statement], endOfFile: SourceLocation) throws(DSLError) -> SearchSpace {
+    for s in statements {
+      if Self.settingKeywords.contains(s.keyword) {
+        try setting(s)
+      } else if Self.unitKeywords.contains(s.keyword) {
+        try unitStatement(s)
+      } else {
+        throw DSLError(
+          .unknownKeyword, at: s.location, "unknown keyword '\(s.keyword)'",
+          hint: Suggest.hint(for: s.keyword, among: Self.keywords))
+      }
+    }
+    for required in ["input", "classes"] where seenSettings[required] == nil {
+      throw DSLError(.missing, at: endOfFile, "missing '\(required)' statement", hint: "add e.g. '\(required == "input" ? "input 224 channels=3" : "classes 1000")'")
+    }
+    guard lastRole == .classifier else {
+      throw DSLError(.missing, at: endOfFile, "missing 'classifier' statement at the end", hint: "add e.g. 'classifier dropout=0.2'")
+    }
+    guard space.templates.contains(where: { $0.role != .classifier && $0.op.values != [.pool] }) else {
+      throw DSLError(.missing, at: endOfFile, "the network has no layers", hint: "add stem, block or head statements")
+    }
+    if !space.templates.contains(where: { $0.op.values == [.pool] }), let last = space.templates.last {
+      throw DSLError(.order, at: last.location, "the classifier needs pooled input", hint: "add 'head pool' before it")
+    }
+    return space
+  }
+
+  private mutating func setting(_ s: Statement) throws(DSLError) {
+    if let first = seenSettings[s.keyword] {
+      throw DSLError(.duplicate, at: s.location, "duplicate '\(s.keyword)' statement (first at line \(first.line))")
+    }
+    if lastRole != nil {
+      throw DSLError(.order, at: s.location, "'\(s.keyword)' must come before the first stem, block, head or classifier statement")
+    }
+    seenSettings[s.keyword] = s.location
+    let allowedAttributes: [String] = s.keyword == "input" ? ["channels"] : []
+    try checkAttributes(s, allowed: allowedAttributes)
+    guard s.positionals.count == 1 else {
+      throw DSLError(
+        s.positionals.isEmpty ? .missing : .syntax, at: s.positionals.count > 1 ? s.positionals[1].location : s.location,
+        s.positionals.isEmpty ? "'\(s.keyword)' needs a value" : "'\(s.keyword)' takes one value")
+    }
+    let v = s.positionals[0]
+    switch s.keyword {
+    case "name":
+      guard !v.isSet else { throw DSLError(.badValue, at: v.location, "name takes one word or a quoted string") }
+      space.name = v.atoms[0].0.text
+    case "input":
+      space.inputSize = try ValueReader.int(v, what: "input size", range: 1...4096)
+      if let c = s.attributes.first(where: { $0.name == "channels" }) {
+        space.inputChannels = try ValueReader.int(c.value, what: "input channels", range: 1...64, allowSet: false).first
+      }
+    case "classes":
+      space.classes = try ValueReader.int(v, what: "classes", range: 1...100_000, allowSet: false).first
+    case "width":
+      space.width = try ValueReader.double(v, what: "width multiplier", above: 0, atMost: 8)
+    case "resolution":
+      space.resolution = try ValueReader.double(v, what: "resolution multiplier", above: 0, atMost: 8)
+    case "divisor":
+      space.divisor = try ValueReader.int(v, what: "channel divisor", range: 1...256, allowSet: false).first
+    case "batchnorm":
+      space.normalization = try ValueReader.word(v, what: "batchnorm form", options: Self.normalizations, allowSet: false).first
+    default:
+      break
+    }
+  }
+
+  private func checkAttributes(_ s: Statement, allowed: [String]) throws(DSLError) {
+    var seen: Set<String> = []
+    for a in s.attributes {
+      guard allowed.contains(a.name) else {
+        let hint = Suggest.hint(for: a.name, among: allowed)
+        let list = allowed.isEmpty ? "it takes none" : "allowed: \(allowed.joined(separator: ", "))"
+        throw DSLError(.unknownAttribute, at: a.location, "unknown attribute '\(a.name)' for '\(s.keyword)'; \(list)", hint: hint)
+      }
+      guard seen.insert(a.name).inserted else {
+        throw DSLError(.duplicate, at: a.location, "attribute '\(a.name)' given twice")
+      }
+    }
+  }
+
+  private mutating func unitStatement(_ s: Statement) throws(DSLError) {
+    guard let role = UnitRole(rawValue: s.keyword) else { return }
+    if let last = lastRole {
+      let order: [UnitRole] = [.stem, .block, .head, .classifier]
+      if last == .classifier {
+        throw DSLError(.duplicate, at: s.location, "nothing may follow the classifier (it must be the last statement)")
+      }
+      if order.firstIndex(of: role)! < order.firstIndex(of: last)! {
+        throw DSLError(.order, at: s.location, "'\(role.rawValue)' cannot follow '\(last.rawValue)'; the order is stem, block, head, classifier")
+      }
+    }
+    lastRole = role
+    var t = UnitTemplate(role: role, location: s.location)
+    t.normalization = nil
+    if role == .classifier {
+      try checkAttributes(s, allowed: Self.classifierAttributes)
+      if let p = s.positionals.first {
+        throw DSLError(.syntax, at: p.location, "'classifier' takes only attributes (bn=, dropout=)")
+      }
+      for a in s.attributes {
+        switch a.name {
+        case "bn": t.normalization = try ValueReader.word(a.value, what: "bn", options: Self.normalizations, allowSet: false).first
+        case "dropout":
+          t.dropout = try ValueReader.double(a.value, what: "dropout", above: 0, atMost: 0.99, allowSet: false, inclusiveLower: true).first
+        default: break
+        }
+      }
+      space.templates.append(t)
+      return
+    }
+    let allowed = role == .block ? Self.unitAttributes : Self.unitAttributes.filter { !Self.blockOnlyAttributes.contains($0) }
+    try checkAttributes(s, allowed: allowed)
+    if s.positionals.count > 1 {
+      throw DSLError(.syntax, at: s.positionals[1].location, "unexpected value; attributes are written name=value")
+    }
+    if let p = s.positionals.first {
+      if s.attributes.contains(where: { $0.name == "op" }) {
+        throw DSLError(.duplicate, at: p.location, "the op is given both as a word and as op=")
+      }
+      t.op = try ValueReader.word(p, what: "op", options: Self.ops)
+    } else if let a = s.attributes.first(where: { $0.name == "op" }) {
+      t.op = try ValueReader.word(a.value, what: "op", options: Self.ops)
+    } else {
+      throw DSLError(.missing, at: s.location, "'\(s.keyword)' needs an op (\(Self.ops.map(\.0).joined(separator: ", ")))")
+    }
+    let isPool = t.op.values == [.pool]
+    if t.op.values.count > 1 && t.op.values.contains(.pool) {
+      throw DSLError(.badValue, at: t.op.location ?? s.location, "pool cannot be an alternative to other ops")
+    }
+    if isPool, let a = s.attributes.first {
+      throw DSLError(.unknownAttribute, at: a.location, "'pool' takes no attributes")
+    }
+    try fill(&t, from: s)
+    if !isPool && t.out == nil {
+      throw DSLError(.missing, at: s.location, "'\(s.keyword) \(t.op.values.map(\.rawValue).joined(separator: "|"))' needs out=")
+    }
+    space.templates.append(t)
+  }
+
+  private func fill(_ t: inout UnitTemplate, from s: Statement) throws(DSLError) {
+    let activations = Activation.layerActivations
+    for a in s.attributes {
+      let v = a.value
+      switch a.name {
+      case "op": break
+      case "k":
+        t.kernel = try ValueReader.int(v, what: "kernel", range: 1...15)
+        if let bad = t.kernel.values.first(where: { $0 % 2 == 0 }) {
+          throw DSLError(.outOfRange, at: v.location, "kernel must be odd, got \(bad)")
+        }
+      case "s": t.stride = try ValueReader.int(v, what: "stride", range: 1...4)
+      case "repeat": t.repeatCount = try ValueReader.int(v, what: "repeat", range: 1...64, allowSet: false).first
+      case "out": t.out = try ValueReader.int(v, what: "out channels", range: 1...65536, allowSet: false).first
+      case "width": t.widthFactor = try ValueReader.double(v, what: "width factor", above: 0, atMost: 8)
+      case "depth": t.depthDelta = try ValueReader.int(v, what: "depth delta", range: -64...64)
+      case "expand": t.expand = try ValueReader.double(v, what: "expansion ratio", above: 0, atMost: 64)
+      case "mid": t.mid = try ValueReader.int(v, what: "mid channels", range: 1...131072)
+      case "se": t.seRatio = try ValueReader.double(v, what: "squeeze-excite ratio", above: 0, atMost: 1, inclusiveLower: true)
+      case "se-ch": t.seChannels = try ValueReader.int(v, what: "squeeze-excite channels", range: 1...65536)
+      case "se-ref":
+        t.seReference = try ValueReader.word(
+          v, what: "squeeze-excite reference", options: [("input", SqueezeExciteReference.input), ("expanded", .expanded)],
+          allowSet: false
+        ).first
+      case "se-gate": t.seGate = try ValueReader.activation(v, what: "squeeze-excite gate", allowed: Activation.gates)
+      case "se-act":
+        t.seActivation = try ValueReader.word(
+          v, what: "squeeze-excite activation", options: activations.map { ($0.rawValue, $0) }, allowSet: false
+        ).first
+      case "se-divisor": t.seDivisor = try ValueReader.int(v, what: "squeeze-excite divisor", range: 1...256, allowSet: false).first
+      case "se-alternate":
+        t.seAlternate = try ValueReader.word(v, what: "se-alternate", options: [("yes", true), ("no", false)], allowSet: false).first
+      case "act": t.activation = try ValueReader.activation(v, what: "activation", allowed: activations)
+      case "pw-act": t.pwActivation = try ValueReader.activation(v, what: "pointwise activation", allowed: activations)
+      case "skip": t.skip = try ValueReader.word(v, what: "skip", options: [("none", false), ("identity", true)])
+      case "bn": t.normalization = try ValueReader.word(v, what: "bn", options: Self.normalizations, allowSet: false).first
+      case "scale":
+        t.scale = try ValueReader.word(
+          v, what: "scale", options: [("yes", WidthScaling.yes), ("no", .no), ("up", .up)], allowSet: false
+        ).first
+      case "choose":
+        t.perLayer = try ValueReader.word(v, what: "choose", options: [("shared", false), ("per-layer", true)], allowSet: false).first
+      default: break
+      }
+    }
+    if let e = t.expand, let m = t.mid {
+      throw DSLError(.duplicate, at: m.location ?? e.location ?? s.location, "give the expansion either as a ratio (expand=) or as channels (mid=), not both")
+    }
+    if let r = t.seRatio, let c = t.seChannels {
+      throw DSLError(.duplicate, at: c.location ?? r.location ?? s.location, "give squeeze-excite either as a ratio (se=) or as channels (se-ch=), not both")
+    }
+    let residualFree: Set<UnitOp> = [.repvit, .repvitDown, .pool]
+    if t.skip.values.contains(true), let op = t.op.values.first(where: { residualFree.contains($0) }) {
+      throw DSLError(.badValue, at: t.skip.location ?? s.location, "skip=identity does not apply to \(op.rawValue) (its residuals are built in)")
+    }
+  }
+}
