@@ -2,6 +2,11 @@
 public struct CostSummary: Hashable, Codable, Sendable {
   public var macs: Int
   public var params: Int
+
+  public init(macs: Int, params: Int) {
+    self.macs = macs
+    self.params = params
+  }
 }
 
 extension Architecture {

@@ -31,10 +31,14 @@ extension Unit {
       var layers: [PlacedLayer] = []
       for layer in segment.layers {
         guard let out = layer.output(for: shape) else {
-          if case .conv(let c) = layer, Shape.convolved(shape.height, kernel: c.kernel, stride: c.stride) < 1 {
+          if case .conv(let c) = layer, c.stride > 1, shape.height <= 1 || shape.width <= 1 {
             throw .resolutionCollapsed(unit: index, input: shape, stride: c.stride)
           }
           throw .incompatibleInput(unit: index, input: shape, what: Architecture.describe(layer))
+        }
+        // Counts are Ints: refuse networks whose counts could overflow rather than trap.
+        if Double(out.elements) * Double(shape.channels) * 225 > 1e17 || Double(layer.weightCountBound) > 1e15 {
+          throw .invalidValue(unit: index, what: "the layer is too large to count (\(shape) to \(out)); use fewer channels or a smaller input")
         }
         layers.append(
           PlacedLayer(

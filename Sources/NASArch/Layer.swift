@@ -101,6 +101,9 @@ extension Layer {
     switch self {
     case .conv(let c):
       guard input.channels == c.inChannels else { return nil }
+      // "Same" padding keeps every map at least 1x1; a stride on a 1-pixel side is where the
+      // resolution would collapse below one pixel.
+      guard c.stride == 1 || (input.height > 1 && input.width > 1) else { return nil }
       let h = Shape.convolved(input.height, kernel: c.kernel, stride: c.stride)
       let w = Shape.convolved(input.width, kernel: c.kernel, stride: c.stride)
       guard h >= 1, w >= 1 else { return nil }
@@ -122,6 +125,16 @@ extension Layer {
     case .squeezeExcite(let se): return 2 * se.channels * se.squeezeChannels
     case .globalAveragePool: return 0
     case .linear(let l): return l.inFeatures * l.outFeatures
+    }
+  }
+
+  /// An upper bound of the weight count computed in floating point (for overflow checks).
+  var weightCountBound: Double {
+    switch self {
+    case .conv(let c): return Double(c.kernel * c.kernel) * Double(c.inChannels) * Double(c.outChannels)
+    case .squeezeExcite(let se): return 2 * Double(se.channels) * Double(se.squeezeChannels)
+    case .globalAveragePool: return 0
+    case .linear(let l): return Double(l.inFeatures) * Double(l.outFeatures)
     }
   }
 

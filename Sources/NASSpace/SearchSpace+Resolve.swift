@@ -2,12 +2,18 @@ import NASArch
 
 extension SearchSpace {
   /// Every combination of global settings (input size × resolution multiplier × width multiplier).
-  func globalsList() -> [ResolvedGlobals] {
+  func globalsList() throws(DSLError) -> [ResolvedGlobals] {
     var out: [ResolvedGlobals] = []
     for size in inputSize.values {
       for r in resolution.values {
+        let resolved = Int((Double(size) * r).rounded())
+        guard resolved >= 1, resolved <= 8192 else {
+          throw DSLError(
+            .impossibleShape, at: resolution.location ?? inputSize.location ?? SourceLocation(file: file, line: 1, column: 1),
+            "input \(size) x resolution \(Architecture.formatNumber(r)) gives a \(resolved)-pixel input; it must be between 1 and 8192")
+        }
         for w in width.values {
-          out.append(ResolvedGlobals(inputSize: max(1, Int((Double(size) * r).rounded())), width: w))
+          out.append(ResolvedGlobals(inputSize: resolved, width: w))
         }
       }
     }

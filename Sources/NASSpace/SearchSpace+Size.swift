@@ -25,7 +25,7 @@ extension SearchSpace {
   public func analyze() throws(DSLError) -> (size: BigCount, units: Set<UnitConfiguration>) {
     var total = BigCount.zero
     var configurations = Set<UnitConfiguration>()
-    for g in globalsList() {
+    for g in try globalsList() {
       var states: [Shape: BigCount] = [Shape(square: g.inputSize, channels: inputChannels): BigCount(1)]
       for t in templates {
         var next: [Shape: BigCount] = [:]

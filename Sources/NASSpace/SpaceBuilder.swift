@@ -158,7 +158,7 @@ struct SpaceBuilder {
       throw DSLError(.unknownAttribute, at: a.location, "'pool' takes no attributes")
     }
     try fill(&t, from: s)
-    if !isPool && t.out == nil {
+    if !isPool && t.out == nil && !t.op.values.allSatisfy({ $0 == .repvit }) {
       throw DSLError(.missing, at: s.location, "'\(s.keyword) \(t.op.values.map(\.rawValue).joined(separator: "|"))' needs out=")
     }
     space.templates.append(t)
