@@ -48,6 +48,6 @@ let package = Package(
     .testTarget(name: "NASEvalTests", dependencies: ["NASEval", "NASTrain", "NASArch", "NASSpace"]),
     .testTarget(name: "NASSearchTests", dependencies: ["NASSearch", "NASArch", "NASSpace", "NASStore"]),
     .testTarget(name: "NASNetAdaptTests", dependencies: ["NASNetAdapt", "NASArch", "NASSpace", "NASTrain"]),
-    .testTarget(name: "CLITests", dependencies: ["NASSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["NASSupport", "nas"]),
   ]
 )

@@ -1,0 +1,47 @@
+import Foundation
+import XCTest
+
+/// Runs the built `nas` binary as a user would, capturing output and exit status.
+enum CommandRunner {
+  struct Result {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  /// The package root (for the shipped search-spaces/).
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+  /// The `nas` executable in the build products directory beside the test bundle
+  /// (`NAS_BINARY` overrides).
+  static var binary: URL {
+    if let path = ProcessInfo.processInfo.environment["NAS_BINARY"] { return URL(fileURLWithPath: path) }
+    let argv0 = URL(fileURLWithPath: CommandLine.arguments.first ?? "")
+    let candidates = [
+      Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(), argv0.deletingLastPathComponent(),
+    ] + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
+    for dir in candidates {
+      let url = dir.appendingPathComponent("nas")
+      if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    return root.appendingPathComponent(".build/debug/nas")
+  }
+
+  static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = directory ?? root
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Result(
+      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+      stderr: String(decoding: errData, as: UTF8.self))
+  }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages nas needs when any is missing. Safe to run again: it does
+# nothing when everything is present. Needs root or sudo for apt-get.
+set -euo pipefail
+packages=(libxnnpack-dev libpthreadpool-dev libopenblas-dev zlib1g-dev libsqlite3-dev sqlite3 dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+fi
