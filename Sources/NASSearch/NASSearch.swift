@@ -1,1 +1,0 @@
-// Module NASSearch: see docs/architecture.md.
