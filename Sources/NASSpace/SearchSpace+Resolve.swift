@@ -48,7 +48,7 @@ extension SearchSpace {
       unit = Unit(
         role: .classifier, op: .classifier, outChannels: classes, normalization: t.normalization ?? .none, dropout: t.dropout)
     } else if lp.op == .pool {
-      unit = Unit(role: t.role, op: .pool, outChannels: cin)
+      unit = Unit(role: t.role, op: .pool)
     } else {
       let stride = index == 0 ? blockStride : 1
       var op = lp.op

@@ -1,1 +1,0 @@
-// Module NASNetAdapt: see docs/architecture.md.
