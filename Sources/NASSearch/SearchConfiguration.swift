@@ -1,0 +1,60 @@
+import Foundation
+
+/// Everything that defines a search run. It is stored with the run; `--resume` compares the
+/// stored configuration with the one given and refuses to continue when they differ.
+public struct SearchConfiguration: Codable, Hashable, Sendable {
+  public var spacePath: String
+  /// SHA-256 of the space file's text when the run started.
+  public var spaceHash: String
+  public var reward: Reward
+  public var strategy: StrategyKind
+  public var strategyOptions: StrategyOptions
+  /// Trial budget; nil when the budget is a duration.
+  public var trials: Int?
+  /// Time budget in seconds; nil when the budget is a trial count.
+  public var seconds: Double?
+  /// The evaluator's name and settings, as the evaluator describes itself.
+  public var evaluator: String
+  public var seed: UInt64
+  public var workers: Int
+  public var device: String
+  /// How many of the best candidates are measured end to end at the end.
+  public var measureTop: Int
+
+  public init(
+    spacePath: String, spaceHash: String, reward: Reward, strategy: StrategyKind, strategyOptions: StrategyOptions = StrategyOptions(),
+    trials: Int?, seconds: Double?, evaluator: String, seed: UInt64, workers: Int, device: String, measureTop: Int = 5
+  ) {
+    self.spacePath = spacePath
+    self.spaceHash = spaceHash
+    self.reward = reward
+    self.strategy = strategy
+    self.strategyOptions = strategyOptions
+    self.trials = trials
+    self.seconds = seconds
+    self.evaluator = evaluator
+    self.seed = seed
+    self.workers = workers
+    self.device = device
+    self.measureTop = measureTop
+  }
+
+  /// The settings that differ from `other`, as `name: stored → given` lines. The budget may
+  /// grow on resume (continuing a finished search for more trials), so it is not compared.
+  public func differences(from other: SearchConfiguration) -> [String] {
+    func line<T: Equatable>(_ name: String, _ a: T, _ b: T) -> String? { a == b ? nil : "\(name): \(a) → \(b)" }
+    return [
+      line("space", spacePath, other.spacePath),
+      line("space contents (sha256)", String(spaceHash.prefix(12)), String(other.spaceHash.prefix(12))),
+      line("target-ms", reward.targetMilliseconds, other.reward.targetMilliseconds),
+      line("alpha", reward.alpha, other.reward.alpha),
+      line("beta", reward.beta, other.reward.beta),
+      line("strategy", strategy.rawValue, other.strategy.rawValue),
+      line("strategy options", "\(strategyOptions)", "\(other.strategyOptions)"),
+      line("evaluator", evaluator, other.evaluator),
+      line("seed", seed, other.seed),
+      line("workers", workers, other.workers),
+      line("device", device, other.device),
+    ].compactMap { $0 }
+  }
+}
