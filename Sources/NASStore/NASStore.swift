@@ -1,1 +1,0 @@
-// Module NASStore: see docs/architecture.md.

@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+import NASArch
+
+/// The results database: every run and every evaluated architecture, in one SQLite file
+/// (WAL mode, a busy timeout so several processes can write), migrated on open.
+///
+/// Open it read-write to record, read-only to query: a read-only store never migrates and
+/// works on a database a killed run left behind or one another process is writing.
+public final class ResultsStore: @unchecked Sendable {
+  public let path: String
+  let writer: any DatabaseWriter
+  let readOnly: Bool
+
+  /// The default location, relative to the working directory.
+  public static let defaultPath = "results/nas.sqlite"
+
+  /// Opens (creating it and its folder when missing) and migrates the database.
+  public static func open(path: String) throws -> ResultsStore {
+    let url = URL(fileURLWithPath: path)
+    try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    if FileManager.default.fileExists(atPath: path) { try inspect(path) }
+    var config = Configuration()
+    config.busyMode = .timeout(30)
+    config.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
+    do {
+      let pool = try DatabasePool(path: path, configuration: config)
+      try Schema.migrator.migrate(pool)
+      return ResultsStore(path: path, writer: pool, readOnly: false)
+    } catch let error as DatabaseError {
+      throw StoreError.database(error.description)
+    }
+  }
+
+  /// Opens an existing database for queries only.
+  public static func openReadOnly(path: String) throws -> ResultsStore {
+    guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
+    try inspect(path)
+    var config = Configuration()
+    config.readonly = true
+    config.busyMode = .timeout(30)
+    do {
+      let queue = try DatabaseQueue(path: path, configuration: config)
+      return ResultsStore(path: path, writer: queue, readOnly: true)
+    } catch let error as DatabaseError {
+      throw StoreError.database(error.description)
+    }
+  }
+
+  init(path: String, writer: any DatabaseWriter, readOnly: Bool) {
+    self.path = path
+    self.writer = writer
+    self.readOnly = readOnly
+  }
+
+  /// Refuses, without writing anything, a file that is not SQLite, a SQLite file without
+  /// nas's tables, and a database whose schema is newer than this build's.
+  static func inspect(_ path: String) throws {
+    var config = Configuration()
+    config.readonly = true
+    config.busyMode = .timeout(30)
+    let applied: [String]
+    let tables: [String]
+    do {
+      let queue = try DatabaseQueue(path: path, configuration: config)
+      (tables, applied) = try queue.read { db in
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+        let applied =
+          tables.contains("grdb_migrations") ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
+        return (tables, applied)
+      }
+    } catch {
+      throw StoreError.notANasDatabase(path: path, reason: "not a SQLite database")
+    }
+    if tables.isEmpty { return }
+    guard applied.contains(Schema.all[0].0) else {
+      throw StoreError.notANasDatabase(path: path, reason: "it has tables but no nas schema")
+    }
+    let known = Set(Schema.all.map(\.0))
+    let unknown = applied.filter { !known.contains($0) }
+    if !unknown.isEmpty { throw StoreError.newerSchema(path: path, unknown: unknown) }
+  }
+
+  static func now() -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return f.string(from: Date())
+  }
+
+  func write<T>(_ body: (Database) throws -> T) throws -> T {
+    do { return try writer.write(body) } catch let error as DatabaseError { throw StoreError.database(error.description) }
+  }
+
+  func read<T>(_ body: (Database) throws -> T) throws -> T {
+    do { return try writer.read(body) } catch let error as DatabaseError { throw StoreError.database(error.description) }
+  }
+}
