@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+#if canImport(Glibc)
+  import Glibc
+#endif
 import NASArch
 
 /// The results database: every run and every evaluated architecture, in one SQLite file
@@ -25,6 +28,16 @@ public final class ResultsStore: @unchecked Sendable {
     config.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
     do {
       let pool = try DatabasePool(path: path, configuration: config)
+      // Two processes opening a new file at once would both apply the first migration:
+      // serialise migrating across processes with an advisory lock beside the database.
+      let lock = Glibc.open(path + "-migrate.lock", O_CREAT | O_RDWR, 0o644)
+      if lock >= 0 { flock(lock, LOCK_EX) }
+      defer {
+        if lock >= 0 {
+          flock(lock, LOCK_UN)
+          close(lock)
+        }
+      }
       try Schema.migrator.migrate(pool)
       return ResultsStore(path: path, writer: pool, readOnly: false)
     } catch let error as DatabaseError {
@@ -72,7 +85,8 @@ public final class ResultsStore: @unchecked Sendable {
     } catch {
       throw StoreError.notANasDatabase(path: path, reason: "not a SQLite database")
     }
-    if tables.isEmpty { return }
+    // Empty, or being created by another process (GRDB creates its migrations table first).
+    if tables.allSatisfy({ $0 == "grdb_migrations" || $0.hasPrefix("sqlite_") }) { return }
     guard applied.contains(Schema.all[0].0) else {
       throw StoreError.notANasDatabase(path: path, reason: "it has tables but no nas schema")
     }

@@ -1,6 +1,95 @@
 import ArgumentParser
+import Foundation
+import NASArch
+import NASStore
+import NASSupport
 
 struct DBCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "db", abstract: "Query the results database.")
-  func run() throws { throw ValidationError("'nas db' is not built yet") }
+  static let configuration = CommandConfiguration(
+    commandName: "db", abstract: "Query the results database (opened read-only).",
+    subcommands: [Runs.self, Top.self, Show.self, SQL.self, WriteTest.self])
+
+  struct Options: ParsableArguments {
+    @Option(help: "The results database.") var db = ResultsStore.defaultPath
+    @Flag(help: "Print JSON.") var json = false
+
+    func open() throws -> ResultsStore {
+      do { return try ResultsStore.openReadOnly(path: db) } catch { throw CLI.Failure(description: "\(error)") }
+    }
+
+    func print(_ result: QueryResult) throws {
+      if json {
+        let objects = result.rows.map { row in Dictionary(uniqueKeysWithValues: zip(result.columns, row.map { $0 ?? "" })) }
+        Swift.print(try JSONOutput.string(objects))
+      } else {
+        Swift.print(TextTable(headers: result.columns, rows: result.rows.map { $0.map { $0 ?? "" } }).render())
+      }
+    }
+
+    func run(_ body: (ResultsStore) throws -> QueryResult) throws {
+      let store = try open()
+      do { try print(try body(store)) } catch let e as StoreError { throw CLI.Failure(description: e.description) }
+    }
+  }
+
+  struct Runs: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+    @OptionGroup var options: Options
+    func run() throws { try options.run { try $0.runs() } }
+  }
+
+  struct Top: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The best evaluations.")
+    @OptionGroup var options: Options
+    @Option(name: .customLong("run"), help: "Only this run.") var runID: Int64?
+    @Option(help: "reward, accuracy or latency.") var by = "reward"
+    @Option(name: .short, help: "How many.") var n = 10
+    func run() throws { try options.run { try $0.top(run: runID, by: by, limit: n) } }
+  }
+
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "An architecture (hash prefix) or an evaluation (id).")
+    @OptionGroup var options: Options
+    @Argument(help: "A hash prefix or an evaluation id.") var key: String
+    func run() throws { try options.run { try $0.show(key) } }
+  }
+
+  struct SQL: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sql", abstract: "Run a read-only SQL query.")
+    @OptionGroup var options: Options
+    @Argument(help: "One SELECT statement.") var statement: String
+    func run() throws { try options.run { try $0.query(statement) } }
+  }
+
+  /// Writes rows as fast as it can; used by the multi-process tests.
+  struct WriteTest: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "_write-test", abstract: "Test helper.", shouldDisplay: false)
+    @Option var db: String
+    @Option var rows = 100
+    @Option var tag = "w"
+
+    func run() throws {
+      do {
+        let store = try ResultsStore.open(path: db)
+        let runID = try store.createRun(
+          kind: .bench, name: tag, commandLine: "nas db _write-test", parametersJSON: "{}", spacePath: nil, spaceHash: nil,
+          seed: nil, toolVersion: NASVersion.string, deviceProfile: nil)
+        for i in 0..<rows {
+          let arch = Architecture(
+            inputSize: 8 + i % 64, inputChannels: 3, classes: 4,
+            units: [
+              Unit(role: .stem, op: .conv, kernel: 3, stride: 2, outChannels: 8, activation: .relu),
+              Unit(role: .head, op: .pool), Unit(role: .classifier, op: .classifier, outChannels: 4, normalization: .none),
+            ])
+          let id = try store.beginEvaluation(
+            run: runID, architecture: arch, trial: i + 1, evaluator: "test", evaluatorConfigJSON: "{}", predictedLatencyMs: 1,
+            deviceProfile: nil)
+          try store.finishEvaluation(id, .init(status: "ok", accuracy: 0.5, reward: 0.5, message: nil, reused: false, wallSeconds: 0))
+          FileHandle.standardOutput.write(Data("committed \(i + 1)\n".utf8))
+        }
+      } catch {
+        throw CLI.Failure(description: "\(error)")
+      }
+    }
+  }
 }

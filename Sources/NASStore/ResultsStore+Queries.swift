@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+
+/// A query result as text cells, for tables, CSV and JSON.
+public struct QueryResult: Codable, Sendable {
+  public var columns: [String]
+  public var rows: [[String?]]
+}
+
+extension ResultsStore {
+  /// Runs one SQL statement that only reads. Writes are refused, whatever the connection.
+  public func query(_ sql: String, arguments: [String] = []) throws -> QueryResult {
+    do {
+      return try writer.read { db in
+        let statement = try db.makeStatement(sql: sql)
+        guard statement.isReadonly else {
+          throw StoreError.database("only statements that read are allowed here (SELECT, WITH, PRAGMA queries)")
+        }
+        statement.arguments = StatementArguments(arguments)
+        var rows: [[String?]] = []
+        let cursor = try Row.fetchCursor(statement)
+        while let row = try cursor.next() {
+          rows.append(row.databaseValues.map { v in v.isNull ? nil : (String.fromDatabaseValue(v) ?? v.description) })
+        }
+        return QueryResult(columns: statement.columnNames, rows: rows)
+      }
+    } catch let error as StoreError {
+      throw error
+    } catch let error as DatabaseError {
+      throw StoreError.database(error.message ?? error.description)
+    }
+  }
+
+  /// Runs, newest first, with their evaluation counts and best reward.
+  public func runs() throws -> QueryResult {
+    try query(
+      """
+      SELECT r.id, r.kind, r.name, r.status, r.started_at, r.ended_at,
+        (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS evaluations,
+        (SELECT printf('%.4f', MAX(reward)) FROM evaluations e WHERE e.run_id = r.id AND e.status = 'ok') AS best_reward
+      FROM runs r ORDER BY r.id DESC
+      """)
+  }
+
+  /// The best evaluations by reward, accuracy or (lowest) latency, optionally of one run.
+  public func top(run: Int64?, by key: String, limit: Int) throws -> QueryResult {
+    let order: String
+    switch key {
+    case "reward": order = "e.reward DESC"
+    case "accuracy": order = "e.accuracy DESC"
+    case "latency": order = "COALESCE(e.measured_latency_ms, e.predicted_latency_ms) ASC"
+    default: throw StoreError.notFound("ordering '\(key)' (use reward, accuracy or latency)")
+    }
+    return try query(
+      """
+      SELECT e.id AS evaluation, e.run_id AS run, e.trial, substr(e.architecture_hash, 1, 12) AS hash,
+        round(e.reward, 4) AS reward, round(e.accuracy, 4) AS accuracy,
+        round(e.predicted_latency_ms, 3) AS predicted_ms, round(e.measured_latency_ms, 3) AS measured_ms,
+        a.macs, a.params, e.evaluator
+      FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
+      WHERE e.status = 'ok' \(run == nil ? "" : "AND e.run_id = \(run!)")
+      ORDER BY \(order) LIMIT \(max(1, limit))
+      """)
+  }
+
+  /// An architecture by hash prefix, or an evaluation by id, with everything recorded about it.
+  public func show(_ key: String) throws -> QueryResult {
+    if let id = Int64(key), try query("SELECT 1 FROM evaluations WHERE id = ?", arguments: [String(id)]).rows.count == 1 {
+      return try query(
+        """
+        SELECT e.*, a.canonical_text, a.macs, a.params FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
+        WHERE e.id = ?
+        """, arguments: [String(id)])
+    }
+    let prefix = key.lowercased()
+    guard !prefix.isEmpty, prefix.allSatisfy({ $0.isHexDigit }) else {
+      throw StoreError.notFound("evaluation or architecture '\(key)' (give an evaluation id or a hash prefix)")
+    }
+    let matches = try query("SELECT hash FROM architectures WHERE hash LIKE ? ORDER BY hash LIMIT 9", arguments: [prefix + "%"])
+    let hashes = matches.rows.compactMap { $0.first ?? nil }
+    guard let hash = hashes.first else { throw StoreError.notFound("architecture with a hash starting \(prefix)") }
+    if hashes.count > 1 { throw StoreError.ambiguous("hash prefix \(prefix)", candidates: hashes.map { String($0.prefix(16)) }) }
+    return try query(
+      """
+      SELECT a.hash, a.name, a.macs, a.params, a.input_resolution, a.canonical_text,
+        (SELECT COUNT(*) FROM evaluations e WHERE e.architecture_hash = a.hash) AS evaluations,
+        (SELECT printf('%.4f', MAX(accuracy)) FROM evaluations e WHERE e.architecture_hash = a.hash AND e.status = 'ok') AS best_accuracy
+      FROM architectures a WHERE a.hash = ?
+      """, arguments: [hash])
+  }
+}
