@@ -89,3 +89,35 @@ extension ResultsStore {
       """, arguments: [hash])
   }
 }
+
+extension ResultsStore {
+  /// One run's successful evaluations (measured latency when there is one, else predicted).
+  public func evaluations(run: Int64) throws -> QueryResult {
+    guard try query("SELECT 1 FROM runs WHERE id = ?", arguments: [String(run)]).rows.count == 1 else {
+      throw StoreError.notFound("run \(run)")
+    }
+    return try query(
+      """
+      SELECT e.id AS evaluation, e.trial, e.architecture_hash AS hash, e.status, e.accuracy, e.predicted_latency_ms,
+        e.measured_latency_ms, e.reward, e.reused, e.evaluator, e.message, a.macs, a.params
+      FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
+      WHERE e.run_id = ? ORDER BY e.trial, e.id
+      """, arguments: [String(run)])
+  }
+
+  /// The accuracy–latency front of one run.
+  public func pareto(run: Int64) throws -> QueryResult {
+    let all = try evaluations(run: run)
+    let col = Dictionary(uniqueKeysWithValues: all.columns.enumerated().map { ($1, $0) })
+    var rows: [[String?]] = []
+    var points: [(latency: Double, accuracy: Double)] = []
+    for row in all.rows where row[col["status"]!] == "ok" {
+      let latency = (row[col["measured_latency_ms"]!] ?? row[col["predicted_latency_ms"]!]).flatMap(Double.init)
+      guard let latency, let accuracy = row[col["accuracy"]!].flatMap(Double.init) else { continue }
+      points.append((latency, accuracy))
+      rows.append([row[col["evaluation"]!], row[col["trial"]!], row[col["hash"]!].map { String($0.prefix(12)) }, String(accuracy), String(latency), row[col["macs"]!]])
+    }
+    let front = ParetoFront.indices(points)
+    return QueryResult(columns: ["evaluation", "trial", "hash", "accuracy", "latency_ms", "macs"], rows: front.map { rows[$0] })
+  }
+}

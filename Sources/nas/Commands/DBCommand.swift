@@ -7,7 +7,7 @@ import NASSupport
 struct DBCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "db", abstract: "Query the results database (opened read-only).",
-    subcommands: [Runs.self, Top.self, Show.self, SQL.self, WriteTest.self])
+    subcommands: [Runs.self, Top.self, Show.self, Pareto.self, Export.self, SQL.self, WriteTest.self])
 
   struct Options: ParsableArguments {
     @Option(help: "The results database.") var db = ResultsStore.defaultPath
@@ -52,6 +52,35 @@ struct DBCommand: ParsableCommand {
     @OptionGroup var options: Options
     @Argument(help: "A hash prefix or an evaluation id.") var key: String
     func run() throws { try options.run { try $0.show(key) } }
+  }
+
+  struct Pareto: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "A run's accuracy-latency Pareto front.")
+    @OptionGroup var options: Options
+    @Option(name: .customLong("run"), help: "The run.") var runID: Int64
+    func run() throws { try options.run { try $0.pareto(run: runID) } }
+  }
+
+  struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Every evaluation of a run as CSV or JSON.")
+    @Option(help: "The results database.") var db = ResultsStore.defaultPath
+    @Option(name: .customLong("run"), help: "The run.") var runID: Int64
+    @Option(help: "csv or json.") var format = "csv"
+
+    func run() throws {
+      guard format == "csv" || format == "json" else { throw ValidationError("--format must be csv or json") }
+      let options = try Options.parse(["--db", db] + (format == "json" ? ["--json"] : []))
+      let store = try options.open()
+      let result: QueryResult
+      do { result = try store.evaluations(run: runID) } catch { throw CLI.Failure(description: "\(error)") }
+      if format == "json" { return try options.print(result) }
+      func field(_ s: String?) -> String {
+        guard let s else { return "" }
+        return s.contains(where: { ",\"\n".contains($0) }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+      }
+      print(result.columns.joined(separator: ","))
+      for row in result.rows { print(row.map(field).joined(separator: ",")) }
+    }
   }
 
   struct SQL: ParsableCommand {
