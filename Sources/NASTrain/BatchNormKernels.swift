@@ -1,0 +1,127 @@
+/// Per-channel reductions and the batch-norm maps over an NHWC matrix (rows × channels).
+///
+/// Sums run per thread over a fixed row range and are combined in thread order, in double
+/// precision, so results do not depend on scheduling.
+enum ChannelReductions {
+  /// Per-channel sums of `f(row values)` over all rows: out[c] = Σ_rows f(...)[c].
+  @inline(__always)
+  static func sum<T: TrainScalar>(
+    rows: Int, channels: Int, threads: Int, into out: UnsafeMutablePointer<Double>,
+    _ term: (_ row: Int, _ c: Int, _ n: Int) -> SIMD8<T>
+  ) {
+    let parts = Parallel.count(rows, threads: threads)
+    let partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * channels)
+    defer { partial.deallocate() }
+    partial.initialize(repeating: 0, count: parts * channels)
+    let block = UnsafeMutablePointer<T>.allocate(capacity: parts * (channels + 8))
+    defer { block.deallocate() }
+    Parallel.chunks(rows, threads: threads) { t, r in
+      let acc = block + t * (channels + 8)
+      let dst = partial + t * channels
+      var start = r.lowerBound
+      while start < r.upperBound {
+        // Short runs in the element type, flushed to doubles, keep long sums accurate.
+        let end = min(r.upperBound, start + 64)
+        acc.update(repeating: 0, count: channels + 8)
+        for row in start..<end {
+          var c = 0
+          while c < channels {
+            let m = min(8, channels - c)
+            store8(load8(acc + c) + term(row, c, m), acc + c)
+            c += 8
+          }
+        }
+        for c in 0..<channels { dst[c] += Double(acc[c]) }
+        start = end
+      }
+    }
+    for c in 0..<channels {
+      var s = 0.0
+      for t in 0..<parts { s += partial[t * channels + c] }
+      out[c] = s
+    }
+  }
+}
+
+enum BatchNormKernels {
+  /// Batch mean and biased variance per channel (two passes).
+  static func statistics<T: TrainScalar>(
+    x: UnsafePointer<T>, rows: Int, channels: Int, threads: Int, mean: UnsafeMutablePointer<Double>,
+    variance: UnsafeMutablePointer<Double>
+  ) {
+    ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: mean) { (row, c, n) -> SIMD8<T> in
+      load8(x + row * channels + c, n)
+    }
+    for c in 0..<channels { mean[c] /= Double(max(1, rows)) }
+    let m = UnsafeMutablePointer<T>.allocate(capacity: channels + 8)
+    defer { m.deallocate() }
+    m.initialize(repeating: 0, count: channels + 8)
+    for c in 0..<channels { m[c] = T(mean[c]) }
+    ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: variance) { (row, c, n) -> SIMD8<T> in
+      let d = load8(x + row * channels + c, n) - load8(m + c, n)
+      return d * d
+    }
+    for c in 0..<channels { variance[c] /= Double(max(1, rows)) }
+  }
+
+  /// In place: x = (x - mean[c]) · invstd[c].
+  static func normalize<T: TrainScalar>(
+    x: UnsafeMutablePointer<T>, rows: Int, channels: Int, mean: UnsafePointer<T>, invstd: UnsafePointer<T>, threads: Int
+  ) {
+    Parallel.chunks(rows, threads: threads) { _, r in
+      for row in r {
+        let p = x + row * channels
+        var c = 0
+        while c < channels {
+          let n = min(8, channels - c)
+          store8((load8(p + c, n) - load8(mean + c, n)) * load8(invstd + c, n), p + c, n)
+          c += 8
+        }
+      }
+    }
+  }
+
+  /// Backward of y = γ·x̂ + β given dy (already through the activation), in place over `dy`:
+  /// dx = γ·invstd·(dy − mean(dy) − x̂·mean(dy·x̂)); returns dγ and dβ through the pointers.
+  static func backward<T: TrainScalar>(
+    xhat: UnsafePointer<T>, dy: UnsafeMutablePointer<T>, rows: Int, channels: Int, gamma: UnsafePointer<T>,
+    invstd: UnsafePointer<T>, dGamma: UnsafeMutablePointer<T>, dBeta: UnsafeMutablePointer<T>, threads: Int
+  ) {
+    let sumDy = UnsafeMutablePointer<Double>.allocate(capacity: channels)
+    let sumDyX = UnsafeMutablePointer<Double>.allocate(capacity: channels)
+    defer {
+      sumDy.deallocate()
+      sumDyX.deallocate()
+    }
+    ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: sumDy) { (row, c, n) -> SIMD8<T> in
+      load8(dy + row * channels + c, n)
+    }
+    ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: sumDyX) { (row, c, n) -> SIMD8<T> in
+      load8(dy + row * channels + c, n) * load8(xhat + row * channels + c, n)
+    }
+    let coef = UnsafeMutablePointer<T>.allocate(capacity: 3 * (channels + 8))
+    defer { coef.deallocate() }
+    coef.initialize(repeating: 0, count: 3 * (channels + 8))
+    let k = coef, a = coef + (channels + 8), b = coef + 2 * (channels + 8)
+    let M = Double(max(1, rows))
+    for c in 0..<channels {
+      dGamma[c] += T(sumDyX[c])
+      dBeta[c] += T(sumDy[c])
+      k[c] = gamma[c] * invstd[c]
+      a[c] = T(sumDy[c] / M)
+      b[c] = T(sumDyX[c] / M)
+    }
+    Parallel.chunks(rows, threads: threads) { _, r in
+      for row in r {
+        let p = dy + row * channels, q = xhat + row * channels
+        var c = 0
+        while c < channels {
+          let n = min(8, channels - c)
+          let v = load8(k + c, n) * (load8(p + c, n) - load8(a + c, n) - load8(q + c, n) * load8(b + c, n))
+          store8(v, p + c, n)
+          c += 8
+        }
+      }
+    }
+  }
+}

@@ -1,1 +1,0 @@
-// Module NASTrain: see docs/architecture.md.

@@ -1,0 +1,34 @@
+/// Loads and stores of eight-lane vectors, with partial (masked) forms for channel tails so
+/// every kernel has one vector code path whatever the channel count.
+@inline(__always)
+func load8<T: TrainScalar>(_ p: UnsafePointer<T>) -> SIMD8<T> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
+}
+
+@inline(__always)
+func store8<T: TrainScalar>(_ v: SIMD8<T>, _ p: UnsafeMutablePointer<T>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<T>.self)
+}
+
+@inline(__always)
+func load8<T: TrainScalar>(_ p: UnsafePointer<T>, _ n: Int) -> SIMD8<T> {
+  if n >= 8 { return load8(p) }
+  var v = SIMD8<T>()
+  for i in 0..<n { v[i] = p[i] }
+  return v
+}
+
+@inline(__always)
+func store8<T: TrainScalar>(_ v: SIMD8<T>, _ p: UnsafeMutablePointer<T>, _ n: Int) {
+  if n >= 8 {
+    store8(v, p)
+    return
+  }
+  for i in 0..<n { p[i] = v[i] }
+}
+
+@inline(__always)
+func load8<T: TrainScalar>(_ p: UnsafeMutablePointer<T>) -> SIMD8<T> { load8(UnsafePointer(p)) }
+
+@inline(__always)
+func load8<T: TrainScalar>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> SIMD8<T> { load8(UnsafePointer(p), n) }
