@@ -1,1 +1,0 @@
-// Module NASLatency: see docs/architecture.md.

@@ -1,0 +1,36 @@
+/// Robust statistics of repeated timings, in microseconds.
+public struct TimingSummary: Codable, Sendable, Hashable {
+  public var runs: Int
+  public var median: Double
+  public var minimum: Double
+  /// 10th and 90th percentiles.
+  public var p10: Double
+  public var p90: Double
+  /// Median absolute deviation from the median.
+  public var mad: Double
+
+  public init(microseconds samples: [Double]) {
+    let sorted = samples.sorted()
+    runs = sorted.count
+    median = Self.quantile(sorted, 0.5)
+    minimum = sorted.first ?? 0
+    p10 = Self.quantile(sorted, 0.1)
+    p90 = Self.quantile(sorted, 0.9)
+    let m = median
+    mad = Self.quantile(sorted.map { abs($0 - m) }.sorted(), 0.5)
+  }
+
+  /// Linear-interpolated quantile of sorted values (0 when empty).
+  public static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    let pos = q * Double(sorted.count - 1)
+    let lo = Int(pos.rounded(.down)), hi = min(sorted.count - 1, lo + 1)
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - Double(lo))
+  }
+
+  /// The median of unsorted values.
+  public static func median(_ values: [Double]) -> Double { quantile(values.sorted(), 0.5) }
+
+  /// Relative spread (p90 − p10) / median.
+  public var relativeSpread: Double { median > 0 ? (p90 - p10) / median : 0 }
+}
