@@ -4,7 +4,8 @@ import GRDB
 /// NetAdapt) append theirs to `all`; an existing database is migrated on open.
 enum Schema {
   static let all: [(String, @Sendable (Database) throws -> Void)] = [
-    ("v1-runs-architectures-evaluations", v1)
+    ("v1-runs-architectures-evaluations", v1),
+    (LatencyTables.name, LatencyTables.migrate),
   ]
 
   static var migrator: DatabaseMigrator {

@@ -1,0 +1,245 @@
+import Foundation
+import GRDB
+
+/// A device profile row (see `NASLatency.DeviceProfile`).
+public struct LatencyProfileRecord: Codable, Sendable, Hashable {
+  public var id: String
+  public var cpuModel: String
+  public var cores: Int
+  public var threads: Int
+  public var backend: String
+  public var backendVersion: String
+  public var precision: String
+
+  public init(id: String, cpuModel: String, cores: Int, threads: Int, backend: String, backendVersion: String, precision: String) {
+    self.id = id
+    self.cpuModel = cpuModel
+    self.cores = cores
+    self.threads = threads
+    self.backend = backend
+    self.backendVersion = backendVersion
+    self.precision = precision
+  }
+}
+
+/// One microbenchmark sample: the median of `runs` timed runs of a unit configuration.
+public struct LatencySampleRecord: Codable, Sendable, Hashable {
+  public var unit: String
+  public var op: String
+  public var source: String
+  public var microseconds: Double
+  public var runs: Int
+  public var round: Int?
+  public var measuredAt: String?
+
+  public init(unit: String, op: String, source: String, microseconds: Double, runs: Int, round: Int?, measuredAt: String? = nil) {
+    self.unit = unit
+    self.op = op
+    self.source = source
+    self.microseconds = microseconds
+    self.runs = runs
+    self.round = round
+    self.measuredAt = measuredAt
+  }
+}
+
+/// One whole-network timing.
+public struct LatencyNetworkRecord: Codable, Sendable, Hashable {
+  public var architectureHash: String
+  public var canonicalText: String?
+  public var purpose: String
+  public var milliseconds: Double
+  public var p10: Double?
+  public var p90: Double?
+  public var runs: Int
+  public var predicted: Double?
+
+  public init(
+    architectureHash: String, canonicalText: String? = nil, purpose: String, milliseconds: Double, p10: Double?, p90: Double?,
+    runs: Int, predicted: Double?
+  ) {
+    self.architectureHash = architectureHash
+    self.canonicalText = canonicalText
+    self.purpose = purpose
+    self.milliseconds = milliseconds
+    self.p10 = p10
+    self.p90 = p90
+    self.runs = runs
+    self.predicted = predicted
+  }
+}
+
+/// One validation result.
+public struct LatencyValidationRecord: Codable, Sendable, Hashable {
+  public var profileID: String
+  public var spacePath: String?
+  public var spaceHash: String?
+  public var kind: String
+  public var count: Int
+  public var seed: UInt64?
+  public var rmseMilliseconds: Double
+  public var mape: Double
+  public var within5: Double
+  public var within10: Double
+
+  public init(
+    profileID: String, spacePath: String?, spaceHash: String?, kind: String, count: Int, seed: UInt64?,
+    rmseMilliseconds: Double, mape: Double, within5: Double, within10: Double
+  ) {
+    self.profileID = profileID
+    self.spacePath = spacePath
+    self.spaceHash = spaceHash
+    self.kind = kind
+    self.count = count
+    self.seed = seed
+    self.rmseMilliseconds = rmseMilliseconds
+    self.mape = mape
+    self.within5 = within5
+    self.within10 = within10
+  }
+}
+
+extension ResultsStore {
+  /// Inserts the profile if its id is new.
+  public func recordProfile(_ p: LatencyProfileRecord) throws {
+    try write { db in
+      try db.execute(
+        sql: """
+          INSERT OR IGNORE INTO device_profiles (id, cpu_model, cores, threads, backend, backend_version, precision, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [p.id, p.cpuModel, p.cores, p.threads, p.backend, p.backendVersion, p.precision, Self.now()])
+    }
+  }
+
+  /// Every known profile, oldest first.
+  public func profiles() throws -> [LatencyProfileRecord] {
+    try read { db in
+      try Row.fetchAll(db, sql: "SELECT * FROM device_profiles ORDER BY created_at, id").map {
+        LatencyProfileRecord(
+          id: $0["id"], cpuModel: $0["cpu_model"], cores: $0["cores"], threads: $0["threads"], backend: $0["backend"],
+          backendVersion: $0["backend_version"], precision: $0["precision"])
+      }
+    }
+  }
+
+  /// Appends samples in one transaction.
+  public func recordSamples(_ samples: [LatencySampleRecord], profile: String, run: Int64?) throws {
+    guard !samples.isEmpty else { return }
+    try write { db in
+      let now = Self.now()
+      let statement = try db.makeStatement(
+        sql: """
+          INSERT INTO latency_samples (profile_id, unit, op, source, microseconds, runs, round, run_id, measured_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """)
+      for s in samples {
+        try statement.execute(arguments: [profile, s.unit, s.op, s.source, s.microseconds, s.runs, s.round, run, s.measuredAt ?? now])
+      }
+    }
+  }
+
+  /// Every sample of a profile, in insertion order.
+  public func samples(profile: String) throws -> [LatencySampleRecord] {
+    try read { db in
+      try Row.fetchAll(
+        db, sql: "SELECT unit, op, source, microseconds, runs, round, measured_at FROM latency_samples WHERE profile_id = ? ORDER BY id",
+        arguments: [profile]
+      ).map {
+        LatencySampleRecord(
+          unit: $0["unit"], op: $0["op"], source: $0["source"], microseconds: $0["microseconds"], runs: $0["runs"],
+          round: $0["round"], measuredAt: $0["measured_at"])
+      }
+    }
+  }
+
+  /// How many samples each unit of a profile has.
+  public func sampleCounts(profile: String) throws -> [String: Int] {
+    try read { db in
+      var counts: [String: Int] = [:]
+      for row in try Row.fetchAll(
+        db, sql: "SELECT unit, COUNT(*) AS n FROM latency_samples WHERE profile_id = ? GROUP BY unit", arguments: [profile])
+      {
+        counts[row["unit"]] = row["n"]
+      }
+      return counts
+    }
+  }
+
+  /// Records a whole-network timing (the architecture must have been recorded).
+  public func recordNetworkTiming(_ n: LatencyNetworkRecord, profile: String, run: Int64?) throws {
+    try write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO latency_networks (profile_id, architecture_hash, purpose, milliseconds, p10_ms, p90_ms, runs, predicted_ms, run_id, measured_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [profile, n.architectureHash, n.purpose, n.milliseconds, n.p10, n.p90, n.runs, n.predicted, run, Self.now()])
+    }
+  }
+
+  /// Whole-network timings of a profile with the architectures' canonical text, oldest first.
+  public func networkTimings(profile: String, purpose: String? = nil) throws -> [LatencyNetworkRecord] {
+    try read { db in
+      var sql = """
+        SELECT n.*, a.canonical_text FROM latency_networks n JOIN architectures a ON a.hash = n.architecture_hash
+        WHERE n.profile_id = ?
+        """
+      var args: [DatabaseValueConvertible] = [profile]
+      if let purpose {
+        sql += " AND n.purpose = ?"
+        args.append(purpose)
+      }
+      return try Row.fetchAll(db, sql: sql + " ORDER BY n.id", arguments: StatementArguments(args)).map {
+        LatencyNetworkRecord(
+          architectureHash: $0["architecture_hash"], canonicalText: $0["canonical_text"], purpose: $0["purpose"],
+          milliseconds: $0["milliseconds"], p10: $0["p10_ms"], p90: $0["p90_ms"], runs: $0["runs"], predicted: $0["predicted_ms"])
+      }
+    }
+  }
+
+  /// Replaces the fitted predictor of a profile.
+  public func saveLatencyModel(profile: String, json: String, samples: Int, networks: Int) throws {
+    try write { db in
+      try db.execute(
+        sql: "INSERT OR REPLACE INTO latency_models (profile_id, model, samples, networks, fitted_at) VALUES (?, ?, ?, ?, ?)",
+        arguments: [profile, json, samples, networks, Self.now()])
+    }
+  }
+
+  /// The fitted predictor of a profile as JSON, with the sample count it was fitted on.
+  public func latencyModel(profile: String) throws -> (json: String, samples: Int)? {
+    try read { db in
+      guard let row = try Row.fetchOne(db, sql: "SELECT model, samples FROM latency_models WHERE profile_id = ?", arguments: [profile])
+      else { return nil }
+      return (row["model"], row["samples"])
+    }
+  }
+
+  /// Records a validation result.
+  public func recordValidation(_ v: LatencyValidationRecord, run: Int64?) throws {
+    try write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO latency_validations (run_id, profile_id, space_path, space_hash, kind, count, seed, rmse_ms, mape, within5, within10, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          run, v.profileID, v.spacePath, v.spaceHash, v.kind, v.count, v.seed.map { Int64(bitPattern: $0) }, v.rmseMilliseconds, v.mape,
+          v.within5, v.within10, Self.now(),
+        ])
+    }
+  }
+
+  /// Validation results of a profile, newest first.
+  public func validations(profile: String) throws -> [LatencyValidationRecord] {
+    try read { db in
+      try Row.fetchAll(db, sql: "SELECT * FROM latency_validations WHERE profile_id = ? ORDER BY id DESC", arguments: [profile]).map {
+        LatencyValidationRecord(
+          profileID: $0["profile_id"], spacePath: $0["space_path"], spaceHash: $0["space_hash"], kind: $0["kind"], count: $0["count"],
+          seed: ($0["seed"] as Int64?).map { UInt64(bitPattern: $0) }, rmseMilliseconds: $0["rmse_ms"], mape: $0["mape"],
+          within5: $0["within5"], within10: $0["within10"])
+      }
+    }
+  }
+}
