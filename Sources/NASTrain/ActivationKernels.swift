@@ -13,31 +13,26 @@ enum IdentityFunction: PointwiseFunction {
 }
 
 enum ReLUFunction: PointwiseFunction {
-  @inline(__always) static func value<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    v.replacing(with: 0, where: v .< 0)
-  }
+  @inline(__always) static func value<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> { T.clamp8(v, 0, .infinity) }
   @inline(__always) static func slope<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    SIMD8<T>(repeating: 0).replacing(with: 1, where: v .> 0)
+    T.select8(v, above: 0, below: .infinity, SIMD8(repeating: 1), SIMD8(repeating: 0))
   }
 }
 
 enum ReLU6Function: PointwiseFunction {
-  @inline(__always) static func value<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    v.replacing(with: 0, where: v .< 0).replacing(with: 6, where: v .> 6)
-  }
+  @inline(__always) static func value<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> { T.clamp8(v, 0, 6) }
   @inline(__always) static func slope<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    SIMD8<T>(repeating: 0).replacing(with: 1, where: (v .> 0) .& (v .< 6))
+    T.select8(v, above: 0, below: 6, SIMD8(repeating: 1), SIMD8(repeating: 0))
   }
 }
 
 /// ReLU6(x+3)/6.
 enum HardSigmoidFunction: PointwiseFunction {
   @inline(__always) static func value<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    let u = v * T(1.0 / 6.0) + T(0.5)
-    return u.replacing(with: 0, where: u .< 0).replacing(with: 1, where: u .> 1)
+    T.clamp8(v * T(1.0 / 6.0) + T(0.5), 0, 1)
   }
   @inline(__always) static func slope<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    SIMD8<T>(repeating: 0).replacing(with: T(1.0 / 6.0), where: (v .> -3) .& (v .< 3))
+    T.select8(v, above: -3, below: 3, SIMD8(repeating: T(1.0 / 6.0)), SIMD8(repeating: 0))
   }
 }
 
@@ -47,8 +42,9 @@ enum HardSwishFunction: PointwiseFunction {
     v * HardSigmoidFunction.value(v)
   }
   @inline(__always) static func slope<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    let mid = v * T(1.0 / 3.0) + T(0.5)
-    return mid.replacing(with: 0, where: v .<= -3).replacing(with: 1, where: v .>= 3)
+    // (2x+3)/6 inside (-3, 3); outside, 1 above and 0 below.
+    let outside = T.select8(v, above: 0, below: .infinity, SIMD8(repeating: 1), SIMD8(repeating: 0))
+    return T.select8(v, above: -3, below: 3, v * T(1.0 / 3.0) + T(0.5), outside)
   }
 }
 
@@ -139,12 +135,10 @@ enum ActivationKernels {
     if scale == nil && shift == nil {
       // Without a per-channel map the matrix is one flat array.
       Parallel.chunks((total + 7) / 8, threads: threads) { _, r in
-        var i = r.lowerBound * 8
-        let end = min(total, r.upperBound * 8)
-        while i < end {
-          let n = min(8, end - i)
+        let start = r.lowerBound * 8
+        blocks(min(total, r.upperBound * 8) - start) { o, n in
+          let i = start + o
           store8(F.value(load8(x + i, n)), y + i, n)
-          i += 8
         }
       }
       return
@@ -152,14 +146,11 @@ enum ActivationKernels {
     Parallel.chunks(rows, threads: threads) { _, r in
       for row in r {
         let xr = x + row * channels, yr = y + row * channels
-        var c = 0
-        while c < channels {
-          let n = min(8, channels - c)
+        blocks(channels) { c, n in
           var v = load8(xr + c, n)
           if let scale { v = v * load8(scale + c, n) }
           if let shift { v = v + load8(shift + c, n) }
           store8(F.value(v), yr + c, n)
-          c += 8
         }
       }
     }
@@ -173,12 +164,10 @@ enum ActivationKernels {
     let total = rows * channels
     if scale == nil && shift == nil {
       Parallel.chunks((total + 7) / 8, threads: threads) { _, r in
-        var i = r.lowerBound * 8
-        let end = min(total, r.upperBound * 8)
-        while i < end {
-          let n = min(8, end - i)
+        let start = r.lowerBound * 8
+        blocks(min(total, r.upperBound * 8) - start) { o, n in
+          let i = start + o
           store8(load8(g + i, n) * F.slope(load8(x + i, n)), d + i, n)
-          i += 8
         }
       }
       return
@@ -186,14 +175,11 @@ enum ActivationKernels {
     Parallel.chunks(rows, threads: threads) { _, r in
       for row in r {
         let o = row * channels
-        var c = 0
-        while c < channels {
-          let n = min(8, channels - c)
+        blocks(channels) { c, n in
           var v = load8(x + o + c, n)
           if let scale { v = v * load8(scale + c, n) }
           if let shift { v = v + load8(shift + c, n) }
           store8(load8(g + o + c, n) * F.slope(v), d + o + c, n)
-          c += 8
         }
       }
     }

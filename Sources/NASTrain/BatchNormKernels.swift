@@ -24,11 +24,8 @@ enum ChannelReductions {
         let end = min(r.upperBound, start + 64)
         acc.update(repeating: 0, count: channels + 8)
         for row in start..<end {
-          var c = 0
-          while c < channels {
-            let m = min(8, channels - c)
+          blocks(channels) { c, m in
             store8(load8(acc + c) + term(row, c, m), acc + c)
-            c += 8
           }
         }
         for c in 0..<channels { dst[c] += Double(acc[c]) }
@@ -71,11 +68,8 @@ enum BatchNormKernels {
     Parallel.chunks(rows, threads: threads) { _, r in
       for row in r {
         let p = x + row * channels
-        var c = 0
-        while c < channels {
-          let n = min(8, channels - c)
+        blocks(channels) { c, n in
           store8((load8(p + c, n) - load8(mean + c, n)) * load8(invstd + c, n), p + c, n)
-          c += 8
         }
       }
     }
@@ -114,12 +108,9 @@ enum BatchNormKernels {
     Parallel.chunks(rows, threads: threads) { _, r in
       for row in r {
         let p = dy + row * channels, q = xhat + row * channels
-        var c = 0
-        while c < channels {
-          let n = min(8, channels - c)
+        blocks(channels) { c, n in
           let v = load8(k + c, n) * (load8(p + c, n) - load8(a + c, n) - load8(q + c, n) * load8(b + c, n))
           store8(v, p + c, n)
-          c += 8
         }
       }
     }

@@ -78,11 +78,8 @@ enum Im2Col {
             for kx in kxLo..<max(kxLo, kxHi) {
               let dst = xs + ((iy0 + ky) * g.width + (ix0 + kx)) * g.inChannels
               let src = row + (ky * k + kx) * cg
-              var c = 0
-              while c < cg {
-                let m = min(8, cg - c)
+              blocks(cg) { c, m in
                 store8(load8(dst + c, m) + load8(src + c, m), dst + c, m)
-                c += 8
               }
             }
           }
@@ -107,9 +104,7 @@ enum DepthwiseKernels {
         let (iy0, kyLo, kyHi) = g.taps(oy, g.height)
         for ox in 0..<g.outWidth {
           let (ix0, kxLo, kxHi) = g.taps(ox, g.width)
-          var c = 0
-          while c < C {
-            let m = min(8, C - c)
+          blocks(C) { c, m in
             var acc = SIMD8<T>()
             for ky in kyLo..<max(kyLo, kyHi) {
               let xrow = xs + ((iy0 + ky) * g.width + ix0) * C + c
@@ -119,7 +114,6 @@ enum DepthwiseKernels {
               }
             }
             store8(acc, out + c, m)
-            c += 8
           }
           out += C
         }
@@ -142,9 +136,7 @@ enum DepthwiseKernels {
         let (iy0, kyLo, kyHi) = g.taps(oy, g.height)
         for ox in 0..<g.outWidth {
           let (ix0, kxLo, kxHi) = g.taps(ox, g.width)
-          var c = 0
-          while c < C {
-            let m = min(8, C - c)
+          blocks(C) { c, m in
             let gv = load8(grow + c, m)
             for ky in kyLo..<max(kyLo, kyHi) {
               let off = ((iy0 + ky) * g.width + ix0) * C + c
@@ -158,7 +150,6 @@ enum DepthwiseKernels {
                 }
               }
             }
-            c += 8
           }
           grow += C
         }

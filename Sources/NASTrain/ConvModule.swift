@@ -3,12 +3,13 @@ import NASArch
 /// A convolution with its normalisation and activation (conv → BN or bias → act), the unit of
 /// every `ConvLayer` the lowering produces. Standard and grouped convolutions run as matrix
 /// products (im2col for k > 1 or strides), depthwise ones with the vector kernel.
-final class ConvModule<T: TrainScalar>: Module<T> {
+final class ConvModule<T: TrainScalar> {
   let layer: ConvLayer
   let geometry: ConvGeometry
   let weight: Parameter<T>
   let bias: Parameter<T>?
   let norm: BatchNormState<T>?
+  let parameters: [Parameter<T>]
   /// Conv output; x̂ after a training-mode batch norm.
   private var z: Buffer<T>?
   private var out: Buffer<T>?
@@ -39,11 +40,10 @@ final class ConvModule<T: TrainScalar>: Module<T> {
       bias = nil
       norm = BatchNormState(prefix: prefix + ".bn", channels: layer.outChannels, unit: unit)
     }
-    super.init(unit: unit)
     parameters = [weight] + (bias.map { [$0] } ?? []) + (norm?.parameters ?? [])
   }
 
-  override func forward(_ x: Tensor<T>, _ ctx: RunContext<T>) -> Tensor<T> {
+  func forward(_ x: Tensor<T>, _ ctx: RunContext<T>) -> Tensor<T> {
     let g = geometry
     let n = x.batch
     let rows = n * g.outPixels
@@ -58,11 +58,11 @@ final class ConvModule<T: TrainScalar>: Module<T> {
     if let norm {
       switch ctx.normalization {
       case .batchStatistics:
-        norm.normalizeTraining(zp, rows: rows, ctx, epsilon: Self.bnEpsilon, momentum: Self.bnMomentum)
+        norm.normalizeTraining(zp, rows: rows, ctx, epsilon: BatchNormConstants.epsilon, momentum: BatchNormConstants.momentum)
         scale = UnsafePointer(norm.gamma.value.pointer)
         shift = UnsafePointer(norm.beta.value.pointer)
       case .runningStatistics:
-        norm.prepareInference(epsilon: Self.bnEpsilon)
+        norm.prepareInference(epsilon: BatchNormConstants.epsilon)
         scale = UnsafePointer(norm.scale.pointer)
         shift = UnsafePointer(norm.shift.pointer)
       case .bypass:
@@ -79,7 +79,7 @@ final class ConvModule<T: TrainScalar>: Module<T> {
     return Tensor(buffer: out!, batch: n, height: g.outHeight, width: g.outWidth, channels: C)
   }
 
-  override func backward(_ dy: Tensor<T>, _ ctx: RunContext<T>, inputGradient: Bool) -> Tensor<T>? {
+  func backward(_ dy: Tensor<T>, _ ctx: RunContext<T>, inputGradient: Bool) -> Tensor<T>? {
     let g = geometry
     guard let x = input, let z else { preconditionFailure("internal: backward before forward") }
     precondition(lastNormalization != .runningStatistics, "internal: backward needs a training or bypass pass")
@@ -227,11 +227,8 @@ final class ConvModule<T: TrainScalar>: Module<T> {
     let grad = weight.gradient.pointer
     for t in 0..<threads {
       let p = parts[t]
-      var i = 0
-      while i < wc {
-        let m = min(8, wc - i)
+      blocks(wc) { i, m in
         store8(load8(grad + i, m) + load8(p + i, m), grad + i, m)
-        i += 8
       }
     }
   }

@@ -6,13 +6,10 @@ enum GlobalPoolKernels {
     let inv = T(1) / T(pixels)
     Parallel.chunks(batch, threads: threads) { _, r in
       for i in r {
-        var c = 0
-        while c < C {
-          let m = min(8, C - c)
+        blocks(C) { c, m in
           var acc = SIMD8<T>()
           for p in 0..<pixels { acc += load8(x + (i * pixels + p) * C + c, m) }
           store8(acc * inv, y + i * C + c, m)
-          c += 8
         }
       }
     }
@@ -20,11 +17,11 @@ enum GlobalPoolKernels {
 }
 
 /// Global average pooling to 1×1.
-final class GlobalPoolModule<T: TrainScalar>: Module<T> {
+final class GlobalPoolModule<T: TrainScalar> {
   private var out: Buffer<T>?, dx: Buffer<T>?
   private var inputShape: (batch: Int, height: Int, width: Int, channels: Int) = (0, 0, 0, 0)
 
-  override func forward(_ x: Tensor<T>, _ ctx: RunContext<T>) -> Tensor<T> {
+  func forward(_ x: Tensor<T>, _ ctx: RunContext<T>) -> Tensor<T> {
     inputShape = (x.batch, x.height, x.width, x.channels)
     out = Buffer.ensure(out, x.batch * x.channels)
     GlobalPoolKernels.forward(
@@ -32,7 +29,7 @@ final class GlobalPoolModule<T: TrainScalar>: Module<T> {
     return Tensor(buffer: out!, batch: x.batch, height: 1, width: 1, channels: x.channels)
   }
 
-  override func backward(_ dy: Tensor<T>, _ ctx: RunContext<T>, inputGradient: Bool) -> Tensor<T>? {
+  func backward(_ dy: Tensor<T>, _ ctx: RunContext<T>, inputGradient: Bool) -> Tensor<T>? {
     guard inputGradient else { return nil }
     let (n, h, w, C) = inputShape
     let P = h * w
@@ -42,11 +39,8 @@ final class GlobalPoolModule<T: TrainScalar>: Module<T> {
     Parallel.chunks(n, threads: ctx.threads) { _, r in
       for i in r {
         for p in 0..<P {
-          var c = 0
-          while c < C {
-            let m = min(8, C - c)
+          blocks(C) { c, m in
             store8(load8(g + i * C + c, m) * inv, d + (i * P + p) * C + c, m)
-            c += 8
           }
         }
       }

@@ -3,10 +3,12 @@ import NASSupport
 
 /// The classifier: optional batch norm over the pooled features, dropout, then a fully
 /// connected layer with bias (and an activation, `none` in every shipped network).
-final class LinearModule<T: TrainScalar>: Module<T> {
+final class LinearModule<T: TrainScalar> {
   let layer: LinearLayer
   let weight: Parameter<T>, bias: Parameter<T>
   let norm: BatchNormState<T>?
+  let parameters: [Parameter<T>]
+  let unit: Int
   private var input: Tensor<T>?
   private var normalized: Buffer<T>?, affine: Buffer<T>?, masked: Buffer<T>?, mask: Buffer<T>?
   private var pre: Buffer<T>?, out: Buffer<T>?
@@ -16,6 +18,7 @@ final class LinearModule<T: TrainScalar>: Module<T> {
 
   init(_ layer: LinearLayer, unit: Int, prefix: String) {
     self.layer = layer
+    self.unit = unit
     weight = Parameter(
       name: prefix + ".fc.weight", shape: [layer.outFeatures, layer.inFeatures], kind: .weight, unit: unit,
       fanIn: layer.inFeatures, fanOut: layer.outFeatures)
@@ -25,11 +28,10 @@ final class LinearModule<T: TrainScalar>: Module<T> {
     } else {
       norm = nil
     }
-    super.init(unit: unit)
     parameters = [weight, bias] + (norm?.parameters ?? [])
   }
 
-  override func forward(_ x: Tensor<T>, _ ctx: RunContext<T>) -> Tensor<T> {
+  func forward(_ x: Tensor<T>, _ ctx: RunContext<T>) -> Tensor<T> {
     let n = x.batch, I = layer.inFeatures, O = layer.outFeatures
     input = x
     lastNormalization = ctx.normalization
@@ -40,12 +42,12 @@ final class LinearModule<T: TrainScalar>: Module<T> {
         // x̂ stays in `normalized` for the backward pass.
         normalized = Buffer.ensure(normalized, n * I)
         normalized!.pointer.update(from: x.pointer, count: n * I)
-        norm.normalizeTraining(normalized!.pointer, rows: n, ctx, epsilon: Self.bnEpsilon, momentum: Self.bnMomentum)
+        norm.normalizeTraining(normalized!.pointer, rows: n, ctx, epsilon: BatchNormConstants.epsilon, momentum: BatchNormConstants.momentum)
         ActivationKernels.forward(
           .none, x: normalized!.pointer, y: affine!.pointer, rows: n, channels: I, scale: norm.gamma.value.pointer,
           shift: norm.beta.value.pointer, threads: 1)
       } else {
-        norm.prepareInference(epsilon: Self.bnEpsilon)
+        norm.prepareInference(epsilon: BatchNormConstants.epsilon)
         ActivationKernels.forward(
           .none, x: x.pointer, y: affine!.pointer, rows: n, channels: I, scale: norm.scale.pointer,
           shift: norm.shift.pointer, threads: 1)
@@ -79,7 +81,7 @@ final class LinearModule<T: TrainScalar>: Module<T> {
 
   private var featuresUsed: UnsafePointer<T>?
 
-  override func backward(_ dy: Tensor<T>, _ ctx: RunContext<T>, inputGradient: Bool) -> Tensor<T>? {
+  func backward(_ dy: Tensor<T>, _ ctx: RunContext<T>, inputGradient: Bool) -> Tensor<T>? {
     guard let x = input, let features = featuresUsed else { preconditionFailure("internal: backward before forward") }
     precondition(lastNormalization != .runningStatistics || norm == nil, "internal: backward needs a training pass")
     let n = x.batch, I = layer.inFeatures, O = layer.outFeatures

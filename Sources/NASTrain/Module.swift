@@ -35,19 +35,57 @@ struct RunContext<T: TrainScalar> {
   }
 }
 
+/// Batch-norm constants (PyTorch's defaults: new = (1-m)·old + m·batch with m = 0.1, ε = 1e-5).
+enum BatchNormConstants {
+  static let momentum = 0.1
+  static let epsilon = 1e-5
+}
+
 /// One primitive layer of a network with its forward and backward pass. Layers own their
 /// output and gradient buffers; the input tensor of the last forward pass stays valid until the
 /// next one (it is the previous layer's output), so backward reads it without copying.
-class Module<T: TrainScalar> {
-  var parameters: [Parameter<T>] = []
-  let unit: Int
-  /// Batch-norm momentum (PyTorch convention: new = (1-m)·old + m·batch) and epsilon.
-  static var bnMomentum: Double { 0.1 }
-  static var bnEpsilon: Double { 1e-5 }
+///
+/// An enum of final classes rather than a class hierarchy: calls are direct, so the whole
+/// pass specialises for `Float` (a virtual call into a generic class runs unspecialised code,
+/// tens of times slower).
+enum LayerModule<T: TrainScalar> {
+  case conv(ConvModule<T>)
+  case squeezeExcite(SqueezeExciteModule<T>)
+  case pool(GlobalPoolModule<T>)
+  case linear(LinearModule<T>)
 
-  init(unit: Int) { self.unit = unit }
+  @inline(__always)
+  func forward(_ x: Tensor<T>, _ ctx: RunContext<T>) -> Tensor<T> {
+    switch self {
+    case .conv(let m): return m.forward(x, ctx)
+    case .squeezeExcite(let m): return m.forward(x, ctx)
+    case .pool(let m): return m.forward(x, ctx)
+    case .linear(let m): return m.forward(x, ctx)
+    }
+  }
 
-  func forward(_ x: Tensor<T>, _ ctx: RunContext<T>) -> Tensor<T> { fatalError("abstract") }
   /// Adds parameter gradients and returns the input gradient (nil when not asked for).
-  func backward(_ dy: Tensor<T>, _ ctx: RunContext<T>, inputGradient: Bool) -> Tensor<T>? { fatalError("abstract") }
+  @inline(__always)
+  func backward(_ dy: Tensor<T>, _ ctx: RunContext<T>, inputGradient: Bool) -> Tensor<T>? {
+    switch self {
+    case .conv(let m): return m.backward(dy, ctx, inputGradient: inputGradient)
+    case .squeezeExcite(let m): return m.backward(dy, ctx, inputGradient: inputGradient)
+    case .pool(let m): return m.backward(dy, ctx, inputGradient: inputGradient)
+    case .linear(let m): return m.backward(dy, ctx, inputGradient: inputGradient)
+    }
+  }
+
+  var parameters: [Parameter<T>] {
+    switch self {
+    case .conv(let m): return m.parameters
+    case .squeezeExcite(let m): return m.parameters
+    case .pool: return []
+    case .linear(let m): return m.parameters
+    }
+  }
+
+  var isPool: Bool {
+    if case .pool = self { return true }
+    return false
+  }
 }

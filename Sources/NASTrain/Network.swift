@@ -15,7 +15,7 @@ public final class Network<T: TrainScalar> {
 
   struct Segment {
     var unit: Int
-    var modules: [Module<T>]
+    var modules: [LayerModule<T>]
     var residual: Bool
     var sum: Buffer<T>?
   }
@@ -41,19 +41,19 @@ public final class Network<T: TrainScalar> {
     for unit in placed {
       var layerIndex = 0
       for segment in unit.segments {
-        var modules: [Module<T>] = []
+        var modules: [LayerModule<T>] = []
         for placedLayer in segment.layers {
           let prefix = "units.\(unit.index).layers.\(layerIndex)"
           layerIndex += 1
           switch placedLayer.layer {
           case .conv(let c):
-            modules.append(ConvModule(c, input: placedLayer.input, unit: unit.index, prefix: prefix))
+            modules.append(.conv(ConvModule(c, input: placedLayer.input, unit: unit.index, prefix: prefix)))
           case .squeezeExcite(let se):
-            modules.append(SqueezeExciteModule(se, input: placedLayer.input, unit: unit.index, prefix: prefix))
+            modules.append(.squeezeExcite(SqueezeExciteModule(se, input: placedLayer.input, unit: unit.index, prefix: prefix)))
           case .globalAveragePool:
-            modules.append(GlobalPoolModule(unit: unit.index))
+            modules.append(.pool(GlobalPoolModule()))
           case .linear(let l):
-            modules.append(LinearModule(l, unit: unit.index, prefix: prefix))
+            modules.append(.linear(LinearModule(l, unit: unit.index, prefix: prefix)))
           }
         }
         segments.append(Segment(unit: unit.index, modules: modules, residual: segment.residual, sum: nil))
@@ -112,7 +112,7 @@ public final class Network<T: TrainScalar> {
     for s in segments.indices {
       let segmentInput = current
       for m in segments[s].modules {
-        if stopBeforePool && m is GlobalPoolModule<T> { return current }
+        if stopBeforePool && m.isPool { return current }
         current = m.forward(current, ctx)
       }
       if segments[s].residual {
@@ -153,12 +153,10 @@ enum ElementwiseKernels {
     _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, into c: UnsafeMutablePointer<T>, count: Int, threads: Int
   ) {
     Parallel.chunks((count + 7) / 8, threads: threads) { _, r in
-      var i = r.lowerBound * 8
-      let end = min(count, r.upperBound * 8)
-      while i < end {
-        let n = min(8, end - i)
+      let start = r.lowerBound * 8
+      blocks(min(count, r.upperBound * 8) - start) { o, n in
+        let i = start + o
         store8(load8(a + i, n) + load8(b + i, n), c + i, n)
-        i += 8
       }
     }
   }

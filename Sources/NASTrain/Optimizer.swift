@@ -21,16 +21,13 @@ public struct SGD: Codable, Hashable, Sendable {
       if p.velocity == nil { p.velocity = Buffer(count: n) }
       let v = p.velocity!.pointer, w = p.value.pointer, g = p.gradient.pointer
       let wd = T(p.kind == .weight ? weightDecay : 0)
-      var i = 0
-      while i < n {
-        let m = min(8, n - i)
+      blocks(n) { i, m in
         let wv = load8(w + i, m)
         let gv = load8(g + i, m) + wd * wv
         let vv = mu * load8(v + i, m) + gv
         store8(vv, v + i, m)
         let update = nesterov ? gv + mu * vv : vv
         store8(wv - lr * update, w + i, m)
-        i += 8
       }
     }
   }

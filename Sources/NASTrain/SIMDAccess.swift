@@ -32,3 +32,16 @@ func load8<T: TrainScalar>(_ p: UnsafeMutablePointer<T>) -> SIMD8<T> { load8(Uns
 
 @inline(__always)
 func load8<T: TrainScalar>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> SIMD8<T> { load8(UnsafePointer(p), n) }
+
+/// Runs `body(offset, lanes)` over `count` elements in blocks of eight, then once for the
+/// tail. The main loop sees `lanes == 8` as a constant, so its loads and stores compile to
+/// plain vector moves; only the tail takes the masked path.
+@inline(__always)
+func blocks(_ count: Int, _ body: (_ offset: Int, _ lanes: Int) -> Void) {
+  var c = 0
+  while c + 8 <= count {
+    body(c, 8)
+    c += 8
+  }
+  if c < count { body(c, count - c) }
+}

@@ -2,9 +2,10 @@ import NASArch
 
 /// Squeeze-and-excite: global average pool, 1×1 reduce with bias and activation, 1×1 expand
 /// with bias, gate, channel-wise multiply of the input.
-final class SqueezeExciteModule<T: TrainScalar>: Module<T> {
+final class SqueezeExciteModule<T: TrainScalar> {
   let se: SqueezeExcite
   let pixels: Int
+  let parameters: [Parameter<T>]
   let reduceWeight: Parameter<T>, reduceBias: Parameter<T>, expandWeight: Parameter<T>, expandBias: Parameter<T>
   private var input: Tensor<T>?
   private var pooled: Buffer<T>?, hiddenPre: Buffer<T>?, hidden: Buffer<T>?, gatePre: Buffer<T>?, gate: Buffer<T>?
@@ -21,11 +22,10 @@ final class SqueezeExciteModule<T: TrainScalar>: Module<T> {
     expandWeight = Parameter(
       name: prefix + ".se.expand.weight", shape: [C, S, 1, 1], kind: .weight, unit: unit, fanIn: S, fanOut: C)
     expandBias = Parameter(name: prefix + ".se.expand.bias", shape: [C], kind: .bias, unit: unit)
-    super.init(unit: unit)
     parameters = [reduceWeight, reduceBias, expandWeight, expandBias]
   }
 
-  override func forward(_ x: Tensor<T>, _ ctx: RunContext<T>) -> Tensor<T> {
+  func forward(_ x: Tensor<T>, _ ctx: RunContext<T>) -> Tensor<T> {
     let n = x.batch, C = se.channels, S = se.squeezeChannels, P = pixels
     input = x
     pooled = Buffer.ensure(pooled, n * C + 8)
@@ -56,11 +56,8 @@ final class SqueezeExciteModule<T: TrainScalar>: Module<T> {
         let gv = gp + i * C
         for p in 0..<P {
           let o = (i * P + p) * C
-          var c = 0
-          while c < C {
-            let m = min(8, C - c)
+          blocks(C) { c, m in
             store8(load8(xp + o + c, m) * load8(gv + c, m), op + o + c, m)
-            c += 8
           }
         }
       }
@@ -68,7 +65,7 @@ final class SqueezeExciteModule<T: TrainScalar>: Module<T> {
     return Tensor(buffer: out!, batch: n, height: x.height, width: x.width, channels: C)
   }
 
-  override func backward(_ dy: Tensor<T>, _ ctx: RunContext<T>, inputGradient: Bool) -> Tensor<T>? {
+  func backward(_ dy: Tensor<T>, _ ctx: RunContext<T>, inputGradient: Bool) -> Tensor<T>? {
     guard let x = input else { preconditionFailure("internal: backward before forward") }
     let n = x.batch, C = se.channels, S = se.squeezeChannels, P = pixels
     dGate = Buffer.ensure(dGate, n * C + 8)
@@ -79,16 +76,13 @@ final class SqueezeExciteModule<T: TrainScalar>: Module<T> {
     // dGate[n, c] = Σ_pixels dy · x.
     Parallel.chunks(n, threads: ctx.threads) { _, r in
       for i in r {
-        var c = 0
-        while c < C {
-          let m = min(8, C - c)
+        blocks(C) { c, m in
           var acc = SIMD8<T>()
           for p in 0..<P {
             let o = (i * P + p) * C + c
             acc += load8(xp + o, m) * load8(gp + o, m)
           }
           store8(acc, dg + i * C + c, m)
-          c += 8
         }
       }
     }
@@ -120,11 +114,8 @@ final class SqueezeExciteModule<T: TrainScalar>: Module<T> {
       for i in r {
         for p in 0..<P {
           let o = (i * P + p) * C
-          var c = 0
-          while c < C {
-            let m = min(8, C - c)
+          blocks(C) { c, m in
             store8(load8(gp + o + c, m) * load8(gate + i * C + c, m) + load8(ds + i * C + c, m), dxp + o + c, m)
-            c += 8
           }
         }
       }

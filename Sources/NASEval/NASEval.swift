@@ -1,1 +1,0 @@
-// Module NASEval: see docs/architecture.md.

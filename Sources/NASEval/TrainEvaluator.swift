@@ -1,0 +1,109 @@
+import Foundation
+import NASArch
+import NASSupport
+import NASTrain
+
+/// MnasNet-style proxy training: the architecture's proxy (``ProxyRule``) is trained from
+/// scratch for a short budget on the training split and scored by top-1 accuracy on the
+/// held-out validation split.
+public final class TrainEvaluator: Evaluator {
+  /// Everything that decides the result.
+  public struct Configuration: Codable, Hashable, Sendable {
+    /// `fashion-mnist` or a data directory.
+    public var data: String
+    public var validationImages: Int
+    public var maxDownsampling: Int
+    public var training: TrainingConfiguration
+
+    /// The default budget: 2 epochs of the 55,000 training images at batch 128 (see
+    /// docs/training.md for how it was chosen).
+    public init(
+      data: String = "fashion-mnist", validationImages: Int = DataSource.defaultValidationCount, maxDownsampling: Int = 8,
+      training: TrainingConfiguration = TrainingConfiguration(epochs: 2)
+    ) {
+      self.data = data
+      self.validationImages = validationImages
+      self.maxDownsampling = maxDownsampling
+      self.training = training
+    }
+
+    /// Settings recorded with each evaluation (the thread count is left out: it changes only
+    /// the rounding of sums, not what is measured).
+    var identity: [String: String] {
+      let t = training
+      var d: [String: String] = [
+        "evaluator": "train", "data": data, "validation_images": String(validationImages),
+        "max_downsampling": String(maxDownsampling), "batch_size": String(t.batchSize), "lr": String(t.learningRate),
+        "warmup_fraction": String(t.warmupFraction), "momentum": String(t.optimizer.momentum),
+        "nesterov": String(t.optimizer.nesterov), "weight_decay": String(t.optimizer.weightDecay),
+        "label_smoothing": String(t.labelSmoothing), "seed": String(t.seed),
+      ]
+      if let steps = t.steps { d["steps"] = String(steps) } else { d["epochs"] = String(t.epochs) }
+      return d
+    }
+  }
+
+  /// The outcome of one proxy training, with what `nas train` and NetAdapt need beyond the score.
+  public struct Outcome: Sendable {
+    public var proxy: Architecture
+    public var validation: AccuracySummary
+    public var test: AccuracySummary?
+    public var training: TrainingSummary
+    public var weights: WeightSet
+  }
+
+  public let configuration: Configuration
+  public let splits: DataSplits
+  public let rule: ProxyRule
+  public var name: String { "train" }
+  public var configurationJSON: String { CanonicalJSON.string(configuration.identity) }
+
+  /// Loads the data (this is where a missing data set is reported).
+  public init(configuration: Configuration = Configuration(), splits: DataSplits? = nil) throws(DataError) {
+    self.configuration = configuration
+    if let splits {
+      self.splits = splits
+    } else {
+      self.splits = try DataSource(argument: configuration.data).load(validationCount: configuration.validationImages)
+    }
+    rule = ProxyRule(for: self.splits.train, maxDownsampling: configuration.maxDownsampling)
+  }
+
+  public func evaluate(_ architecture: Architecture) -> Result<Evaluation, EvaluationError> {
+    let start = Date()
+    do {
+      let o = try train(architecture)
+      var details: [String: Double] = [
+        "validation_loss": o.validation.loss, "train_loss": o.training.finalLoss,
+        "train_accuracy": o.training.finalTrainingAccuracy, "steps": Double(o.training.steps),
+        "epochs": o.training.epochs, "images_per_second": o.training.imagesPerSecond,
+      ]
+      if let macs = try? o.proxy.costs().macs { details["proxy_macs"] = Double(macs) }
+      return .success(
+        Evaluation(
+          evaluator: name, value: o.validation.accuracy, isAccuracy: true, seconds: Date().timeIntervalSince(start),
+          details: details))
+    } catch {
+      return .failure(EvaluationError(error.description))
+    }
+  }
+
+  /// Trains the proxy of `architecture` (starting from `initialWeights` when given: NetAdapt's
+  /// fine-tuning of inherited weights, which must fit the proxy's shapes) and scores it.
+  public func train(
+    _ architecture: Architecture, initialWeights: WeightSet? = nil, training: TrainingConfiguration? = nil,
+    includeTest: Bool = false, progress: ProgressReporter? = nil, shouldStop: () -> Bool = { false }
+  ) throws(TrainError) -> Outcome {
+    let proxy = rule.proxy(of: architecture)
+    let settings = training ?? configuration.training
+    let network = try Network<Float>(proxy, seed: settings.seed, threads: settings.threads)
+    if let initialWeights { try network.load(initialWeights, requireSameArchitecture: false) }
+    let trainer = Trainer(network: network, configuration: settings)
+    let summary = try trainer.train(on: splits.train, progress: progress, shouldStop: shouldStop)
+    let validation = try trainer.evaluate(on: splits.validation)
+    let test = includeTest ? try trainer.evaluate(on: splits.test) : nil
+    var weights = network.weights()
+    weights.metadata["nas.deployment_hash"] = architecture.canonicalHash
+    return Outcome(proxy: proxy, validation: validation, test: test, training: summary, weights: weights)
+  }
+}
