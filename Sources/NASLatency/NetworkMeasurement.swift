@@ -38,3 +38,30 @@ public enum NetworkTimer {
       warmup: warmup, timing: timing, buildSeconds: built)
   }
 }
+
+/// One unit of a network timed on its own, next to its share of the network.
+public struct UnitTiming: Codable, Sendable {
+  public var index: Int
+  public var key: String
+  public var microseconds: Double
+}
+
+extension NetworkTimer {
+  /// Times every unit of `architecture` on its own (each built as a one-unit network), taking
+  /// `rounds` samples in turn and keeping each unit's median.
+  public static func measureUnits(
+    _ architecture: Architecture, threads: Int = 1, rounds: Int = 3, policy: SamplingPolicy = .standard
+  ) throws(LatencyError) -> [UnitTiming] {
+    let placed: [PlacedUnit]
+    do { placed = try architecture.placedUnits() } catch { throw LatencyError(error) }
+    var probes: [UnitProbe] = []
+    for p in placed { probes.append(try UnitProbe(UnitKey.normalized(p.unit, input: p.input), threads: threads)) }
+    var samples = [[Double]](repeating: [], count: probes.count)
+    for _ in 0..<max(1, rounds) {
+      for (i, probe) in probes.enumerated() { samples[i].append(try probe.sample(policy).microseconds) }
+    }
+    return probes.enumerated().map { i, probe in
+      UnitTiming(index: i, key: UnitKey.text(probe.configuration), microseconds: TimingSummary.median(samples[i]))
+    }
+  }
+}

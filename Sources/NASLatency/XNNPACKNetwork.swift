@@ -95,10 +95,15 @@ public final class XNNPACKNetwork {
 
   /// Times `runs` runs after `warmup` untimed ones; every run is timed on its own.
   public func time(warmup: Int = 5, runs: Int = 50) throws(LatencyError) -> TimingSummary {
+    TimingSummary(microseconds: try timeRuns(warmup: warmup, runs: runs))
+  }
+
+  /// The time of each of `runs` runs after `warmup` untimed ones, in microseconds.
+  public func timeRuns(warmup: Int, runs: Int) throws(LatencyError) -> [Double] {
     for _ in 0..<max(0, warmup) { try run() }
     var samples: [Double] = []
     samples.reserveCapacity(max(1, runs))
     for _ in 0..<max(1, runs) { samples.append(Double(try timedRun()) / 1000) }
-    return TimingSummary(microseconds: samples)
+    return samples
   }
 }

@@ -1,6 +1,131 @@
 import ArgumentParser
+import Foundation
+import NASArch
+import NASLatency
+import NASSpace
+import NASStore
+import NASSupport
 
 struct BenchCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "bench", abstract: "Run the layer microbenchmarks that the latency predictor is fitted from.")
-  func run() throws { throw ValidationError("'nas bench' is not built yet") }
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Run the unit microbenchmarks that the latency predictor is fitted from.",
+    discussion: """
+      Times every distinct unit configuration the spaces (default: search-spaces/*.space) and the \
+      reference networks (default: search-spaces/reference/*.arch) can produce, configurations \
+      between the choice grid taken from shrunk networks, and a few whole networks for the \
+      overhead term; stores the samples under this machine's device profile and fits the \
+      predictor. Interrupt with Ctrl-C and run again to resume: measured configurations are reused.
+      """)
+
+  @Option(name: .customLong("space"), help: "A .space file (repeatable).") var spaces: [String] = []
+  @Option(name: .customLong("arch"), help: "An .arch file whose units to add (repeatable).") var archs: [String] = []
+  @Flag(help: "Leave out the shipped reference networks.") var noReferences = false
+  @Option(help: "Threads (pthreadpool).") var threads = 1
+  @Option(help: "Samples per configuration (each on a different pass over the configurations).") var rounds = 3
+  @Option(help: "Shrunk networks per space whose units are measured off the choice grid.") var offgrid = 40
+  @Option(help: "Whole networks per space timed for the network overhead term.") var fitNetworks = 6
+  @Option(help: "Seed of the sampled and shrunk networks and of the measuring order.") var seed: UInt64 = 0xBE7C4
+  @Option(help: "The results database.") var db = ResultsStore.defaultPath
+  @Flag(help: "No progress output.") var quiet = false
+  @Flag(help: "Print JSON.") var json = false
+
+  func run() throws {
+    guard threads >= 1, rounds >= 1, offgrid >= 0, fitNetworks >= 0 else {
+      throw ValidationError("--threads and --rounds must be at least 1, --offgrid and --fit-networks at least 0")
+    }
+    let spacePaths = spaces.isEmpty ? try LatencyFiles.shippedSpaces() : spaces
+    let loaded = try spacePaths.map { (path: $0, space: try CLI.loadSpace($0)) }
+    var archPaths = archs
+    if !noReferences && spaces.isEmpty { archPaths += LatencyFiles.shippedReferences() }
+    let references = try archPaths.map { try CLI.loadArchitecture($0) }
+    let store = try LatencyFiles.openStore(db)
+    let interrupt = LatencyInterrupt.install()
+    let progress = ProgressReporter(label: "configurations", total: 0, enabled: !quiet)
+    let outcome: LatencyService.TablesOutcome
+    do {
+      outcome = try LatencyService.ensureTables(
+        store: store, spaces: loaded, references: references, threads: threads,
+        options: BenchPlan.Options(offGridNetworksPerSpace: offgrid, fitNetworksPerSpace: fitNetworks, seed: seed),
+        benchmark: Microbenchmark(threads: threads, rounds: rounds, seed: seed), commandLine: CommandLine.arguments.joined(separator: " "),
+        toolVersion: NASVersion.string, progress: progress, shouldStop: { interrupt.isSet })
+    } catch {
+      throw CLI.Failure(description: "\(error)")
+    }
+    progress.finish()
+    if json {
+      print(try JSONOutput.string(outcome))
+      return
+    }
+    let b = outcome.bench
+    print("device profile \(outcome.profile.id): \(outcome.profile.summary)")
+    print(
+      "\(b.configurations) configurations (\(b.alreadyMeasured) already measured, \(b.measured) measured now, "
+        + "\(b.samples) samples, \(b.remeasured) re-measured for spread); \(b.networksMeasured) of \(b.networks) networks timed; "
+        + "\(ProgressReporter.formatDuration(b.seconds))")
+    if b.interrupted {
+      print("interrupted: run the same command again to resume (run \(outcome.run))")
+      throw ExitCode(130)
+    }
+    if let fit = outcome.fit { print(LatencyFitText.render(fit)) }
+  }
+}
+
+/// Default files and the database for the latency commands.
+enum LatencyFiles {
+  static func shippedSpaces() throws -> [String] {
+    let dir = "search-spaces"
+    let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".space") }.sorted()
+    guard !files.isEmpty else {
+      throw CLI.Failure(description: "no search-spaces/*.space here; run from the repository root or pass --space FILE")
+    }
+    return files.map { "\(dir)/\($0)" }
+  }
+
+  static func shippedReferences() -> [String] {
+    let dir = "search-spaces/reference"
+    let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".arch") }.sorted()
+    return files.map { "\(dir)/\($0)" }
+  }
+
+  static func openStore(_ path: String) throws -> ResultsStore {
+    do { return try ResultsStore.open(path: path) } catch { throw CLI.Failure(description: "\(error)") }
+  }
+
+  static func openExisting(_ path: String) throws -> ResultsStore {
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw CLI.Failure(description: "\(path): no results database yet; run 'nas bench' first (or pass --db PATH)")
+    }
+    return try openStore(path)
+  }
+}
+
+/// Turns the first Ctrl-C into a stop request; the second ends the process.
+final class LatencyInterrupt: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = false
+  private var source: DispatchSourceSignal?
+
+  var isSet: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return value
+  }
+
+  static func install() -> LatencyInterrupt {
+    let flag = LatencyInterrupt()
+    signal(SIGINT, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    source.setEventHandler {
+      flag.lock.lock()
+      let second = flag.value
+      flag.value = true
+      flag.lock.unlock()
+      if second { exit(130) }
+      FileHandleWriter.writeStderr("\nstopping after this chunk (Ctrl-C again to quit now)\n")
+    }
+    source.resume()
+    flag.source = source
+    return flag
+  }
 }

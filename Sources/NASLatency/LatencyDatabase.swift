@@ -1,0 +1,104 @@
+import Foundation
+import NASArch
+import NASSpace
+import NASStore
+
+/// The latency tables of one device profile in the results database.
+public final class LatencyDatabase: LatencySampleSink {
+  public let store: ResultsStore
+  public let profile: DeviceProfile
+  /// The run new samples and timings are attributed to.
+  public var run: Int64?
+
+  /// Opens the tables of `profile`, recording the profile when it is new.
+  public init(store: ResultsStore, profile: DeviceProfile) throws {
+    self.store = store
+    self.profile = profile
+    try store.recordProfile(Self.record(profile))
+  }
+
+  static func record(_ p: DeviceProfile) -> LatencyProfileRecord {
+    LatencyProfileRecord(
+      id: p.id, cpuModel: p.cpuModel, cores: p.cores, threads: p.threads, backend: p.backend, backendVersion: p.backendVersion,
+      precision: p.precision)
+  }
+
+  /// The profile `id` names (a unique prefix is enough), or this machine at `threads` threads
+  /// when `id` is nil. An id nobody measured or imported is an error listing the known ones.
+  public static func resolveProfile(id: String?, threads: Int, in store: ResultsStore) throws -> DeviceProfile {
+    guard let id else { return DeviceProfile.current(threads: threads) }
+    let known = try store.profiles()
+    let matches = known.filter { $0.id.hasPrefix(id.lowercased()) }
+    guard matches.count == 1, let r = matches.first else {
+      throw LatencyError.unknownProfile(id: id, known: known.map { "\($0.id) (\($0.cpuModel), \($0.threads) thread\($0.threads == 1 ? "" : "s"))" })
+    }
+    return DeviceProfile(
+      cpuModel: r.cpuModel, cores: r.cores, threads: r.threads, backend: r.backend, backendVersion: r.backendVersion, precision: r.precision)
+  }
+
+  public func sampleCounts() throws -> [String: Int] { try store.sampleCounts(profile: profile.id) }
+
+  public func record(_ samples: [LatencySample]) throws {
+    try store.recordSamples(
+      samples.map {
+        LatencySampleRecord(unit: $0.key, op: $0.configuration.unit.op.rawValue, source: $0.source.rawValue, microseconds: $0.microseconds, runs: $0.runs, round: $0.round)
+      }, profile: profile.id, run: run)
+  }
+
+  public func fittedNetworkHashes() throws -> Set<String> {
+    Set(try store.networkTimings(profile: profile.id, purpose: "fit").map(\.architectureHash))
+  }
+
+  public func recordNetwork(_ arch: Architecture, timing: TimingSummary) throws {
+    try recordNetwork(arch, timing: timing, purpose: "fit", predicted: nil)
+  }
+
+  /// Records a whole-network timing for `purpose` (fit, validate, measure).
+  public func recordNetwork(_ arch: Architecture, timing: TimingSummary, purpose: String, predicted: Double?) throws {
+    try store.recordArchitecture(arch, spacePath: nil)
+    try store.recordNetworkTiming(
+      LatencyNetworkRecord(
+        architectureHash: arch.canonicalHash, purpose: purpose, milliseconds: timing.median / 1000, p10: timing.p10 / 1000,
+        p90: timing.p90 / 1000, runs: timing.runs, predicted: predicted), profile: profile.id, run: run)
+  }
+
+  /// Every sample of the profile.
+  public func samples() throws -> [LatencySample] {
+    try store.samples(profile: profile.id).map { r in
+      LatencySample(
+        configuration: try UnitKey.parse(r.unit), source: SampleSource(rawValue: r.source) ?? .import, microseconds: r.microseconds,
+        runs: r.runs, round: r.round)
+    }
+  }
+
+  /// Whole networks timed for fitting.
+  public func fitNetworks() throws -> [NetworkSample] {
+    try store.networkTimings(profile: profile.id, purpose: "fit").compactMap { r in
+      guard let text = r.canonicalText, let arch = try? DSL.parseArchitecture(text, file: "<database>") else { return nil }
+      return NetworkSample(architecture: arch, milliseconds: r.milliseconds)
+    }
+  }
+
+  /// Imports samples (one transaction).
+  public func importSamples(_ samples: [LatencySample]) throws { try record(samples) }
+
+  /// Fits the predictor on every stored sample and network, and stores it.
+  public func fit(kind: UnitLatencyModel.Kind? = nil) throws -> (LatencyPredictor, FitReport) {
+    let samples = try samples()
+    let networks = try fitNetworks()
+    let (predictor, report) = try LatencyPredictor.fit(profile: profile, samples: samples, networks: networks, kind: kind)
+    try store.saveLatencyModel(profile: profile.id, json: try predictor.json(), samples: samples.count, networks: networks.count)
+    return (predictor, report)
+  }
+
+  /// The stored predictor; fitted (and stored) first when there is none or when samples were
+  /// added since. Throws `emptyTable` when the profile has no samples.
+  public func predictor() throws -> LatencyPredictor {
+    let count = try store.sampleCounts(profile: profile.id).values.reduce(0, +)
+    guard count > 0 else { throw LatencyError.emptyTable(profile: profile.id) }
+    if let stored = try store.latencyModel(profile: profile.id), stored.samples == count {
+      return try LatencyPredictor.decode(json: stored.json)
+    }
+    return try fit().0
+  }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import NASArch
+import NASSpace
+import NASStore
+import NASSupport
+
+/// The entry points other modules call: a predictor for a device profile, latency tables
+/// built (or completed) for some spaces, and end-to-end measurement (``NetworkTimer``).
+public enum LatencyService {
+  /// The predictor of a profile (this machine at `threads` threads when `profileID` is nil),
+  /// fitted on first use. Throws ``LatencyError/emptyTable(profile:)`` before `nas bench`.
+  public static func predictor(store: ResultsStore, profileID: String? = nil, threads: Int = 1) throws -> LatencyPredictor {
+    let profile = try LatencyDatabase.resolveProfile(id: profileID, threads: threads, in: store)
+    let known = try store.profiles().map(\.id)
+    guard known.contains(profile.id) else { throw LatencyError.emptyTable(profile: profile.id) }
+    return try LatencyDatabase(store: store, profile: profile).predictor()
+  }
+
+  /// What ``ensureTables(store:spaces:references:threads:options:benchmark:commandLine:toolVersion:progress:shouldStop:)`` did.
+  public struct TablesOutcome: Codable, Sendable {
+    public var profile: DeviceProfile
+    public var run: Int64
+    public var bench: Microbenchmark.Summary
+    public var fit: FitReport?
+  }
+
+  /// Measures whatever the spaces' (and references') tables still lack on this machine, under a
+  /// `bench` run, then fits and stores the predictor. Resumable: what is stored is reused.
+  public static func ensureTables(
+    store: ResultsStore, spaces: [(path: String, space: SearchSpace)], references: [Architecture], threads: Int = 1,
+    options: BenchPlan.Options = .init(), benchmark: Microbenchmark? = nil, commandLine: String = "nas bench",
+    toolVersion: String = "", progress: ProgressReporter? = nil, shouldStop: () -> Bool = { false }
+  ) throws -> TablesOutcome {
+    let profile = DeviceProfile.current(threads: threads)
+    let database = try LatencyDatabase(store: store, profile: profile)
+    let plan = try BenchPlan.make(spaces: spaces.map(\.space), references: references, options: options)
+    var bench = benchmark ?? Microbenchmark()
+    bench.threads = threads
+    let parameters: [String: String] = [
+      "threads": "\(threads)", "rounds": "\(bench.rounds)", "offgrid_networks_per_space": "\(options.offGridNetworksPerSpace)",
+      "fit_networks_per_space": "\(options.fitNetworksPerSpace)", "seed": "\(options.seed)",
+      "spaces": spaces.map(\.path).joined(separator: " "), "configurations": "\(plan.items.count)",
+    ]
+    let json = (try? JSONOutput.string(parameters)) ?? "{}"
+    let run = try store.createRun(
+      kind: .bench, name: "bench", commandLine: commandLine, parametersJSON: json, spacePath: spaces.first?.path,
+      spaceHash: spaces.first?.space.sourceHash, seed: options.seed, toolVersion: toolVersion, deviceProfile: profile.id)
+    database.run = run
+    do {
+      let summary = try bench.run(plan, into: database, progress: progress, shouldStop: shouldStop)
+      if summary.interrupted {
+        try store.setRunStatus(run, .interrupted)
+        return TablesOutcome(profile: profile, run: run, bench: summary, fit: nil)
+      }
+      let (_, report) = try database.fit()
+      try store.setRunStatus(run, .finished)
+      return TablesOutcome(profile: profile, run: run, bench: summary, fit: report)
+    } catch {
+      try? store.setRunStatus(run, .failed)
+      throw error
+    }
+  }
+}

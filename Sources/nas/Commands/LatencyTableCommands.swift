@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import NASLatency
+import NASStore
+
+struct LatencyExport: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export", abstract: "Write a device profile's samples as CSV (format in docs/latency.md).")
+  @Argument(help: "The CSV file to write ('-' for standard output).") var file: String
+  @OptionGroup var profile: LatencyProfileOptions
+
+  func run() throws {
+    let (store, p) = try profile.open()
+    let samples: [LatencySample]
+    do { samples = try LatencyDatabase(store: store, profile: p).samples() } catch { throw CLI.Failure(description: "\(error)") }
+    guard !samples.isEmpty else { throw CLI.Failure(description: LatencyError.emptyTable(profile: p.id).description) }
+    let text = LatencyCSV.write(samples, profile: p)
+    if file == "-" {
+      print(text, terminator: "")
+    } else {
+      do { try text.write(toFile: file, atomically: true, encoding: .utf8) } catch {
+        throw CLI.Failure(description: "\(file): cannot write (\(error.localizedDescription))")
+      }
+      printError("\(file): \(samples.count) samples of profile \(p.id)")
+    }
+  }
+}
+
+struct LatencyImport: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "import", abstract: "Read samples from CSV into the database under their device profile, then fit it.")
+  @Argument(help: "A CSV file written by 'nas latency export' (or by nas bench elsewhere).") var file: String
+  @Option(help: "The results database.") var db = ResultsStore.defaultPath
+
+  func run() throws {
+    let text: String
+    do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+      throw CLI.Failure(description: "\(file): cannot read (\(error.localizedDescription))")
+    }
+    let groups = try LatencyCLI.run { () throws(LatencyError) in try LatencyCSV.read(text, file: file) }
+    let store = try LatencyFiles.openStore(db)
+    for (profile, samples) in groups {
+      do {
+        let database = try LatencyDatabase(store: store, profile: profile)
+        try database.importSamples(samples)
+        let report = try database.fit().1
+        print("\(profile.id) (\(profile.summary)): imported \(samples.count) samples; predictor fitted (\(report.chosen.rawValue) model)")
+      } catch {
+        throw CLI.Failure(description: "\(error)")
+      }
+    }
+  }
+}
