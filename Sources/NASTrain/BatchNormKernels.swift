@@ -3,12 +3,11 @@
 /// Sums run per thread over a fixed row range and are combined in thread order, in double
 /// precision, so results do not depend on scheduling.
 enum ChannelReductions {
-  /// Per-channel sums of `f(row values)` over all rows: out[c] = Σ_rows f(...)[c].
+  /// Per-channel sums of `term` over all rows: out[c] = Σ_rows term(row, c).
   @inline(__always)
-  static func sum<T: TrainScalar>(
-    rows: Int, channels: Int, threads: Int, into out: UnsafeMutablePointer<Double>,
-    _ term: (_ row: Int, _ c: Int, _ n: Int) -> SIMD8<T>
-  ) {
+  static func sum<T: TrainScalar, Term: RowTerm>(
+    rows: Int, channels: Int, threads: Int, into out: UnsafeMutablePointer<Double>, _ term: Term
+  ) where Term.T == T {
     let parts = Parallel.count(rows, threads: threads)
     let partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * channels)
     defer { partial.deallocate() }
@@ -25,7 +24,7 @@ enum ChannelReductions {
         acc.update(repeating: 0, count: channels + 8)
         for row in start..<end {
           blocks(channels) { c, m in
-            store8(load8(acc + c) + term(row, c, m), acc + c)
+            store8(load8(acc + c) + term.value(row: row, channel: c, lanes: m), acc + c)
           }
         }
         for c in 0..<channels { dst[c] += Double(acc[c]) }
@@ -40,24 +39,51 @@ enum ChannelReductions {
   }
 }
 
+/// One summand of a per-channel reduction, as a type so reductions specialise and inline
+/// (a closure here would be called indirectly for every eight values).
+protocol RowTerm {
+  associatedtype T: TrainScalar
+  func value(row: Int, channel: Int, lanes: Int) -> SIMD8<T>
+}
+
+/// x[row, c].
+struct ValueTerm<T: TrainScalar>: RowTerm {
+  let x: UnsafePointer<T>, channels: Int
+  @inline(__always) func value(row: Int, channel c: Int, lanes n: Int) -> SIMD8<T> { load8(x + row * channels + c, n) }
+}
+
+/// (x[row, c] − m[c])².
+struct SquaredDeviationTerm<T: TrainScalar>: RowTerm {
+  let x: UnsafePointer<T>, mean: UnsafePointer<T>, channels: Int
+  @inline(__always) func value(row: Int, channel c: Int, lanes n: Int) -> SIMD8<T> {
+    let d = load8(x + row * channels + c, n) - load8(mean + c, n)
+    return d * d
+  }
+}
+
+/// a[row, c]·b[row, c].
+struct ProductTerm<T: TrainScalar>: RowTerm {
+  let a: UnsafePointer<T>, b: UnsafePointer<T>, channels: Int
+  @inline(__always) func value(row: Int, channel c: Int, lanes n: Int) -> SIMD8<T> {
+    load8(a + row * channels + c, n) * load8(b + row * channels + c, n)
+  }
+}
+
 enum BatchNormKernels {
   /// Batch mean and biased variance per channel (two passes).
   static func statistics<T: TrainScalar>(
     x: UnsafePointer<T>, rows: Int, channels: Int, threads: Int, mean: UnsafeMutablePointer<Double>,
     variance: UnsafeMutablePointer<Double>
   ) {
-    ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: mean) { (row, c, n) -> SIMD8<T> in
-      load8(x + row * channels + c, n)
-    }
+    ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: mean, ValueTerm(x: x, channels: channels))
     for c in 0..<channels { mean[c] /= Double(max(1, rows)) }
     let m = UnsafeMutablePointer<T>.allocate(capacity: channels + 8)
     defer { m.deallocate() }
     m.initialize(repeating: 0, count: channels + 8)
     for c in 0..<channels { m[c] = T(mean[c]) }
-    ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: variance) { (row, c, n) -> SIMD8<T> in
-      let d = load8(x + row * channels + c, n) - load8(m + c, n)
-      return d * d
-    }
+    ChannelReductions.sum(
+      rows: rows, channels: channels, threads: threads, into: variance,
+      SquaredDeviationTerm(x: x, mean: UnsafePointer(m), channels: channels))
     for c in 0..<channels { variance[c] /= Double(max(1, rows)) }
   }
 
@@ -87,12 +113,11 @@ enum BatchNormKernels {
       sumDy.deallocate()
       sumDyX.deallocate()
     }
-    ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: sumDy) { (row, c, n) -> SIMD8<T> in
-      load8(dy + row * channels + c, n)
-    }
-    ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: sumDyX) { (row, c, n) -> SIMD8<T> in
-      load8(dy + row * channels + c, n) * load8(xhat + row * channels + c, n)
-    }
+    ChannelReductions.sum(
+      rows: rows, channels: channels, threads: threads, into: sumDy, ValueTerm(x: UnsafePointer(dy), channels: channels))
+    ChannelReductions.sum(
+      rows: rows, channels: channels, threads: threads, into: sumDyX,
+      ProductTerm(a: UnsafePointer(dy), b: xhat, channels: channels))
     let coef = UnsafeMutablePointer<T>.allocate(capacity: 3 * (channels + 8))
     defer { coef.deallocate() }
     coef.initialize(repeating: 0, count: 3 * (channels + 8))
