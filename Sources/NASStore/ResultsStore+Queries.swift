@@ -12,7 +12,7 @@ extension ResultsStore {
   public func query(_ sql: String, arguments: [String] = []) throws -> QueryResult {
     do {
       return try writer.read { db in
-        let statement = try db.makeStatement(sql: sql)
+        let statement = try Self.singleStatement(db, sql)
         guard statement.isReadonly else {
           throw StoreError.database("only statements that read are allowed here (SELECT, WITH, PRAGMA queries)")
         }
@@ -28,6 +28,24 @@ extension ResultsStore {
       throw error
     } catch let error as DatabaseError {
       throw StoreError.database(error.message ?? error.description)
+    }
+  }
+
+  /// The one statement in `sql`, refusing none or several in words a user of `nas db sql` can act on.
+  static func singleStatement(_ db: Database, _ sql: String) throws -> Statement {
+    let statements = try db.allStatements(sql: sql)
+    guard let statement = try statements.next() else { throw StoreError.database("no SQL statement given; pass one SELECT") }
+    // Whatever follows the first statement, even text that does not compile, is a second one.
+    let more: Bool
+    do { more = try statements.next() != nil } catch { more = true }
+    if more { throw StoreError.database("one statement at a time; remove what follows the first ';'") }
+    return statement
+  }
+
+  /// Refuses an unknown run id, so a typo is not mistaken for a run without results.
+  func requireRun(_ run: Int64) throws {
+    guard try query("SELECT 1 FROM runs WHERE id = ?", arguments: [String(run)]).rows.count == 1 else {
+      throw StoreError.notFound("run \(run) (nas db runs lists them)")
     }
   }
 
@@ -51,6 +69,7 @@ extension ResultsStore {
     case "latency": order = "COALESCE(e.measured_latency_ms, e.predicted_latency_ms) ASC"
     default: throw StoreError.notFound("ordering '\(key)' (use reward, accuracy or latency)")
     }
+    if let run { try requireRun(run) }
     return try query(
       """
       SELECT e.id AS evaluation, e.run_id AS run, e.trial, substr(e.architecture_hash, 1, 12) AS hash,
@@ -78,7 +97,10 @@ extension ResultsStore {
     }
     let matches = try query("SELECT hash FROM architectures WHERE hash LIKE ? ORDER BY hash LIMIT 9", arguments: [prefix + "%"])
     let hashes = matches.rows.compactMap { $0.first ?? nil }
-    guard let hash = hashes.first else { throw StoreError.notFound("architecture with a hash starting \(prefix)") }
+    guard let hash = hashes.first else {
+      let what = Int64(key) == nil ? "" : "evaluation \(key) or "
+      throw StoreError.notFound("\(what)architecture with a hash starting \(prefix)")
+    }
     if hashes.count > 1 { throw StoreError.ambiguous("hash prefix \(prefix)", candidates: hashes.map { String($0.prefix(16)) }) }
     return try query(
       """
@@ -93,9 +115,7 @@ extension ResultsStore {
 extension ResultsStore {
   /// One run's successful evaluations (measured latency when there is one, else predicted).
   public func evaluations(run: Int64) throws -> QueryResult {
-    guard try query("SELECT 1 FROM runs WHERE id = ?", arguments: [String(run)]).rows.count == 1 else {
-      throw StoreError.notFound("run \(run)")
-    }
+    try requireRun(run)
     return try query(
       """
       SELECT e.id AS evaluation, e.trial, e.architecture_hash AS hash, e.status, e.accuracy, e.predicted_latency_ms,

@@ -48,7 +48,8 @@ public final class ResultsStore: @unchecked Sendable {
   /// Opens an existing database for queries only.
   public static func openReadOnly(path: String) throws -> ResultsStore {
     guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
-    try inspect(path)
+    // An empty file is fine to migrate but has nothing to query.
+    guard try inspect(path) else { throw StoreError.notANasDatabase(path: path, reason: "it is empty") }
     var config = Configuration()
     config.readonly = true
     config.busyMode = .timeout(30)
@@ -67,8 +68,10 @@ public final class ResultsStore: @unchecked Sendable {
   }
 
   /// Refuses, without writing anything, a file that is not SQLite, a SQLite file without
-  /// nas's tables, and a database whose schema is newer than this build's.
-  static func inspect(_ path: String) throws {
+  /// nas's tables, and a database whose schema is newer than this build's. Returns false for
+  /// an empty database (no nas tables yet).
+  @discardableResult
+  static func inspect(_ path: String) throws -> Bool {
     var config = Configuration()
     config.readonly = true
     config.busyMode = .timeout(30)
@@ -86,13 +89,14 @@ public final class ResultsStore: @unchecked Sendable {
       throw StoreError.notANasDatabase(path: path, reason: "not a SQLite database")
     }
     // Empty, or being created by another process (GRDB creates its migrations table first).
-    if tables.allSatisfy({ $0 == "grdb_migrations" || $0.hasPrefix("sqlite_") }) { return }
+    if tables.allSatisfy({ $0 == "grdb_migrations" || $0.hasPrefix("sqlite_") }) { return false }
     guard applied.contains(Schema.all[0].0) else {
       throw StoreError.notANasDatabase(path: path, reason: "it has tables but no nas schema")
     }
     let known = Set(Schema.all.map(\.0))
     let unknown = applied.filter { !known.contains($0) }
     if !unknown.isEmpty { throw StoreError.newerSchema(path: path, unknown: unknown) }
+    return true
   }
 
   static func now() -> String {

@@ -19,10 +19,27 @@ struct DBCommand: ParsableCommand {
 
     func print(_ result: QueryResult) throws {
       if json {
-        let objects = result.rows.map { row in Dictionary(uniqueKeysWithValues: zip(result.columns, row.map { $0 ?? "" })) }
+        let keys = Self.uniqueKeys(result.columns)
+        let objects = result.rows.map { row in Dictionary(uniqueKeysWithValues: zip(keys, row.map { $0 ?? "" })) }
         Swift.print(try JSONOutput.string(objects))
       } else {
         Swift.print(TextTable(headers: result.columns, rows: result.rows.map { $0.map { $0 ?? "" } }).render())
+      }
+    }
+
+    /// JSON objects need distinct keys, but SQL may repeat a column name (`SELECT 1, 1`, a join's
+    /// `*`): later repeats get SQLite's own suffix, `name:1`, `name:2`.
+    static func uniqueKeys(_ columns: [String]) -> [String] {
+      var seen = Set<String>()
+      return columns.map { column in
+        var key = column
+        var n = 0
+        while seen.contains(key) {
+          n += 1
+          key = "\(column):\(n)"
+        }
+        seen.insert(key)
+        return key
       }
     }
 
@@ -67,8 +84,11 @@ struct DBCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: "The run.") var runID: Int64
     @Option(help: "csv or json.") var format = "csv"
 
+    func validate() throws {
+      guard format == "csv" || format == "json" else { throw ValidationError("--format must be csv or json, not '\(format)'") }
+    }
+
     func run() throws {
-      guard format == "csv" || format == "json" else { throw ValidationError("--format must be csv or json") }
       let options = try Options.parse(["--db", db] + (format == "json" ? ["--json"] : []))
       let store = try options.open()
       let result: QueryResult
@@ -90,7 +110,9 @@ struct DBCommand: ParsableCommand {
     func run() throws { try options.run { try $0.query(statement) } }
   }
 
-  /// Writes rows as fast as it can; used by the multi-process tests.
+  /// Writes rows as fast as it can; used by the multi-process tests and as the `nas db` tests'
+  /// fixture. Accuracy and latency follow the row number (a cycle of ten, the second ten slower)
+  /// so orderings and the Pareto front have something to show.
   struct WriteTest: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "_write-test", abstract: "Test helper.", shouldDisplay: false)
     @Option var db: String
@@ -110,10 +132,13 @@ struct DBCommand: ParsableCommand {
               Unit(role: .stem, op: .conv, kernel: 3, stride: 2, outChannels: 8, activation: .relu),
               Unit(role: .head, op: .pool), Unit(role: .classifier, op: .classifier, outChannels: 4, normalization: .none),
             ])
+          let accuracy = Double(50 + 4 * (i % 10)) / 100
+          let latency = Double(2 + 2 * (i % 10) + i / 10 % 2) / 2
           let id = try store.beginEvaluation(
-            run: runID, architecture: arch, trial: i + 1, evaluator: "test", evaluatorConfigJSON: "{}", predictedLatencyMs: 1,
+            run: runID, architecture: arch, trial: i + 1, evaluator: "test", evaluatorConfigJSON: "{}", predictedLatencyMs: latency,
             deviceProfile: nil)
-          try store.finishEvaluation(id, .init(status: "ok", accuracy: 0.5, reward: 0.5, message: nil, reused: false, wallSeconds: 0))
+          try store.finishEvaluation(
+            id, .init(status: "ok", accuracy: accuracy, reward: accuracy - latency / 100, message: nil, reused: false, wallSeconds: 0))
           FileHandle.standardOutput.write(Data("committed \(i + 1)\n".utf8))
         }
       } catch {
