@@ -45,14 +45,15 @@ public final class SearchLoop: @unchecked Sendable {
   public let services: SearchServices
   public let recorder: SearchRecorder
   /// Set from a signal handler to stop after the batch in flight.
-  public let stopRequested = AtomicFlag()
+  public let stopRequested: AtomicFlag
   private let progress: ProgressReporter?
   private(set) public var best: TrialOutcome?
 
   public init(
     space: SearchSpace, configuration: SearchConfiguration, services: SearchServices, recorder: SearchRecorder,
-    progress: ProgressReporter?
+    progress: ProgressReporter?, stopRequested: AtomicFlag = AtomicFlag()
   ) {
+    self.stopRequested = stopRequested
     self.space = space
     self.configuration = configuration
     self.services = services
@@ -192,13 +193,4 @@ public final class SearchLoop: @unchecked Sendable {
     }
     return o
   }
-}
-
-/// A flag set from a signal handler and read by the loop.
-public final class AtomicFlag: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = false
-  public init() {}
-  public var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-  public func set() { lock.lock(); value = true; lock.unlock() }
 }

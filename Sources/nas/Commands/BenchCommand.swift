@@ -40,7 +40,7 @@ struct BenchCommand: ParsableCommand {
     if !noReferences && spaces.isEmpty { archPaths += LatencyFiles.shippedReferences() }
     let references = try archPaths.map { try CLI.loadArchitecture($0) }
     let store = try LatencyFiles.openStore(db)
-    let interrupt = LatencyInterrupt.install()
+    let interrupt = Interrupt.install(message: "stopping after this chunk (Ctrl-C again to quit now)")
     let progress = ProgressReporter(label: "configurations", total: 0, enabled: !quiet)
     let outcome: LatencyService.TablesOutcome
     do {
@@ -97,35 +97,5 @@ enum LatencyFiles {
       throw CLI.Failure(description: "\(path): no results database yet; run 'nas bench' first (or pass --db PATH)")
     }
     return try openStore(path)
-  }
-}
-
-/// Turns the first Ctrl-C into a stop request; the second ends the process.
-final class LatencyInterrupt: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = false
-  private var source: DispatchSourceSignal?
-
-  var isSet: Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    return value
-  }
-
-  static func install() -> LatencyInterrupt {
-    let flag = LatencyInterrupt()
-    signal(SIGINT, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    source.setEventHandler {
-      flag.lock.lock()
-      let second = flag.value
-      flag.value = true
-      flag.lock.unlock()
-      if second { exit(130) }
-      FileHandleWriter.writeStderr("\nstopping after this chunk (Ctrl-C again to quit now)\n")
-    }
-    source.resume()
-    flag.source = source
-    return flag
   }
 }

@@ -41,7 +41,7 @@ struct LatencyValidate: ParsableCommand {
     let archs = try LatencyWorkload.architectures(loaded, count: count, seed: seed, shrink: shrink)
     let store = try LatencyFiles.openExisting(db)
     let kind = shrink ? "shrunk" : "sampled"
-    let interrupt = LatencyInterrupt.install()
+    let interrupt = Interrupt.install(message: "stopping after this network (Ctrl-C again to quit now)")
     let progress = ProgressReporter(label: "networks", total: count, enabled: !quiet)
     let result: ValidationResult
     let profile: DeviceProfile

@@ -1,6 +1,123 @@
 import ArgumentParser
+import Foundation
+import NASEval
+import NASSearch
+import NASStore
+import NASSupport
 
+/// `nas search`: MnasNet's reward over a search space, with a PPO controller, regularized
+/// evolution or random search, recorded in the results database.
 struct SearchCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "search", abstract: "Search a space for accurate architectures that meet a latency target.")
-  func run() throws { throw ValidationError("'nas search' is not built yet") }
+  static let configuration = CommandConfiguration(
+    commandName: "search",
+    abstract: "Search a space for accurate architectures that meet a latency target.",
+    discussion: """
+      Reward: ACC x (LAT/T)^w with w = alpha where LAT <= T and beta above it (--w sets both, \
+      MnasNet's soft constraint; --alpha 0 --beta -1 is the hard constraint). LAT is predicted \
+      for the device profile (this machine at one thread unless --device names an imported \
+      profile); the space's unit tables are measured first when they are missing. Every \
+      candidate is recorded in the results database; Ctrl-C stops after the trials in flight \
+      and --resume continues the run.
+      """)
+
+  @Option(help: "The search space.") var space = "search-spaces/mnasnet.space"
+  @Option(help: "Latency target T in milliseconds.") var targetMs: Double
+  @Option(parsing: .unconditional, help: "Reward exponent on both sides of the target (soft constraint).") var w: Double?
+  @Option(parsing: .unconditional, help: "Reward exponent where LAT <= T.") var alpha: Double?
+  @Option(parsing: .unconditional, help: "Reward exponent where LAT > T.") var beta: Double?
+  @Option(help: "ppo, evolution or random.") var strategy = "ppo"
+  @Option(help: "Budget in trials (default 20 unless --time is given).") var trials: Int?
+  @Option(help: "Budget in time, e.g. 10m or 1h30m (with --trials, whichever comes first).") var time: String?
+  @OptionGroup var evaluation: EvaluatorOptions
+  @Option(help: "Seed of the strategy.") var seed: UInt64 = 0
+  @Option(help: "Candidates evaluated at once, each in its own process.") var workers = 1
+  @Option(help: "Regularized evolution: population size.") var population = 20
+  @Option(help: "Regularized evolution: tournament size.") var tournament = 5
+  @Option(help: "Device profile id or prefix (nas latency profiles); default: this machine at one thread.") var device: String?
+  @Option(help: "How many of the best candidates to measure end to end at the end.") var measureTop = 5
+  @Option(help: "The results database.") var db = ResultsStore.defaultPath
+  @Option(help: "Folder for the best .arch and the SVG plot (default: the database's folder).") var out: String?
+  @Option(help: "A name for the run (--resume finds the newest run of that name).") var name: String?
+  @Flag(help: "Continue the newest search run (of --name, if given) with the same settings.") var resume = false
+  @Flag(help: "Print a JSON summary on standard output.") var json = false
+  @Flag(help: "No progress output.") var quiet = false
+
+  func validate() throws {
+    guard targetMs > 0, targetMs.isFinite else { throw ValidationError("--target-ms must be a positive number of milliseconds") }
+    if w != nil && (alpha != nil || beta != nil) { throw ValidationError("give --w, or --alpha and --beta, not both") }
+    if w == nil && (alpha == nil) != (beta == nil) { throw ValidationError("--alpha and --beta go together (or use --w for both)") }
+    guard StrategyKind(rawValue: strategy) != nil else { throw ValidationError("--strategy must be ppo, evolution or random, not '\(strategy)'") }
+    if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
+    if let time, DurationText.seconds(time) == nil { throw ValidationError("--time must be a duration like 90s, 10m or 1h30m, not '\(time)'") }
+    guard workers >= 1, workers <= 64 else { throw ValidationError("--workers must be between 1 and 64") }
+    guard population >= 2, tournament >= 1, tournament <= population else {
+      throw ValidationError("--population must be at least 2 and --tournament between 1 and the population")
+    }
+    guard measureTop >= 0 else { throw ValidationError("--measure-top must be at least 0") }
+  }
+
+  func run() throws {
+    let loaded = try CLI.loadSpace(space)
+    let reward = w.map { Reward(targetMilliseconds: targetMs, w: $0) } ?? Reward(targetMilliseconds: targetMs, alpha: alpha ?? -0.07, beta: beta ?? -0.07)
+    if let problem = reward.problems.first { throw ValidationError(problem) }
+    let seconds = time.flatMap(DurationText.seconds)
+    var request = SearchRequest(
+      spacePath: space, space: loaded, reward: reward, strategy: StrategyKind(rawValue: strategy)!,
+      trials: trials ?? (seconds == nil ? 20 : nil), seconds: seconds, evaluatorSpec: evaluation.evaluator, databasePath: db,
+      commandLine: CommandLine.arguments.joined(separator: " "), toolVersion: NASVersion.string)
+    request.strategyOptions.population = population
+    request.strategyOptions.tournament = tournament
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    request.evaluatorOptions = evaluation.factoryOptions(threads: max(1, cores / workers))
+    request.seed = seed
+    request.workers = workers
+    request.name = name
+    request.resume = resume
+    request.device = device
+    request.measureTop = measureTop
+    request.outputDirectory = out
+    if workers > 1 {
+      let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+      let own = Bundle.main.executablePath ?? executable
+      request.workerCommand = (own, ["_evaluate"] + evaluation.arguments + ["--threads", String(max(1, cores / workers))])
+    }
+    let interrupt = Interrupt.install(message: "stopping after the trials in flight (Ctrl-C again to quit now; --resume continues)")
+    let runner = SearchRunner(request: request, log: { FileHandleWriter.writeStderr($0 + "\n") }, showProgress: !quiet)
+    let summary: SearchSummary
+    do {
+      summary = try runner.run(stop: interrupt.flag)
+    } catch {
+      throw CLI.Failure(description: "\(error)")
+    }
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+      encoder.keyEncodingStrategy = .convertToSnakeCase
+      print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+    } else {
+      print(summary.text(databasePath: db))
+    }
+    if summary.interrupted { throw ExitCode(130) }
+  }
+}
+
+/// The hidden worker of `nas search --workers K`: evaluates one architecture file and prints
+/// the evaluation as JSON on its last line.
+struct EvaluateWorkerCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "_evaluate", shouldDisplay: false)
+  @OptionGroup var evaluation: EvaluatorOptions
+  @Option var threads = 1
+  @Argument var file: String
+
+  func run() throws {
+    let arch = try CLI.loadArchitecture(file)
+    let evaluator: any Evaluator
+    do { evaluator = try EvaluatorFactory.make(evaluation.evaluator, options: evaluation.factoryOptions(threads: threads)) } catch {
+      throw CLI.Failure(description: error.description)
+    }
+    switch evaluator.evaluate(arch) {
+    case .success(let e): print(String(decoding: try JSONEncoder().encode(e), as: UTF8.self))
+    case .failure(let f): throw CLI.Failure(description: f.message)
+    }
+  }
 }

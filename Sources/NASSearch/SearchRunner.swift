@@ -1,0 +1,250 @@
+import Foundation
+import NASArch
+import NASEval
+import NASLatency
+import NASSpace
+import NASStore
+import NASSupport
+
+/// Runs a whole `nas search`: latency tables for the device (measured first when missing),
+/// the evaluator, a new or resumed run in the results store, the search loop, and at the end
+/// the end-to-end measurement of the best candidates, the Pareto front, the best `.arch` and
+/// the SVG plot.
+public struct SearchRunner {
+  public var request: SearchRequest
+  /// Messages for the user (warnings, phases); the command prints them on standard error.
+  public var log: (String) -> Void
+  /// Whether progress bars are drawn.
+  public var showProgress: Bool
+
+  public init(request: SearchRequest, log: @escaping (String) -> Void = { _ in }, showProgress: Bool = true) {
+    self.request = request
+    self.log = log
+    self.showProgress = showProgress
+  }
+
+  /// Runs the search until its budget is spent or `stop` is set (then the run is marked
+  /// interrupted and `--resume` continues it).
+  public func run(stop: AtomicFlag = AtomicFlag()) throws -> SearchSummary {
+    let r = request
+    let store = try ResultsStore.open(path: r.databasePath)
+    let predictor = try latencyPredictor(store: store, stop: stop)
+    let range = try predictedRange(predictor)
+    var warnings = rangeWarnings(range)
+    for w in warnings { log("warning: \(w)") }
+
+    let local: any Evaluator
+    do { local = try EvaluatorFactory.make(r.evaluatorSpec, options: r.evaluatorOptions) } catch { throw SearchError.evaluator(error.description) }
+    let evaluator: any Evaluator
+    if r.workers > 1, let worker = r.workerCommand {
+      evaluator = ProcessEvaluator(
+        executable: worker.executable, arguments: worker.arguments, timeoutSeconds: r.evaluatorOptions.commandTimeout,
+        name: local.name, configurationJSON: local.configurationJSON)
+    } else {
+      evaluator = local
+    }
+    if ["zen", "naswot", "synflow"].contains(local.name) {
+      warnings.append("\(local.name) gives a score, not an accuracy: the reward multiplies that score, so compare rewards only within this run")
+      log("warning: \(warnings.last!)")
+    }
+
+    let configuration = SearchConfiguration(
+      spacePath: r.spacePath, spaceHash: r.space.sourceHash, reward: r.reward, strategy: r.strategy, strategyOptions: r.strategyOptions,
+      trials: r.trials, seconds: r.seconds, evaluator: local.configurationJSON, seed: r.seed, workers: r.workers,
+      device: predictor.profile.id, measureTop: r.measureTop)
+    let run = try openRun(store: store, configuration: configuration)
+    let recorder = StoreRecorder(
+      store: store, run: run, evaluatorName: local.name, evaluatorConfigJSON: local.configurationJSON, deviceProfile: predictor.profile.id,
+      spacePath: r.spacePath, reward: r.reward)
+    defer { recorder.close() }
+
+    let done = (try recorder.loadState())?.completedTrials ?? 0
+    let progress = ProgressReporter(label: "trials", total: r.trials ?? 0, initial: done, enabled: showProgress)
+    let services = SearchServices(
+      predictLatency: { arch in try predictor.milliseconds(arch) },
+      evaluate: { requests in Self.evaluateConcurrently(requests.map(\.architecture), with: evaluator) })
+    let loop = SearchLoop(
+      space: r.space, configuration: configuration, services: services, recorder: recorder, progress: progress, stopRequested: stop)
+    let ending: SearchLoop.Ending
+    do {
+      ending = try loop.run()
+    } catch {
+      try? store.setRunStatus(run, .failed)
+      throw error
+    }
+    progress.finish()
+    if ending == .interrupted {
+      try store.setRunStatus(run, .interrupted)
+      return try SearchSummary.make(
+        store: store, run: run, configuration: configuration, range: range, warnings: warnings, interrupted: true, files: nil)
+    }
+    try measureBest(store: store, run: run, predictor: predictor, stop: stop)
+    let files = try writeOutputs(store: store, run: run, configuration: configuration)
+    try store.setRunStatus(run, .finished)
+    return try SearchSummary.make(
+      store: store, run: run, configuration: configuration, range: range, warnings: warnings, interrupted: false, files: files)
+  }
+
+  // MARK: - Latency
+
+  /// The predictor of the requested profile; for this machine, the space's unit tables are
+  /// measured first when any configuration is missing (shown with progress, resumable).
+  func latencyPredictor(store: ResultsStore, stop: AtomicFlag) throws -> LatencyPredictor {
+    let r = request
+    if r.device == nil {
+      let profile = DeviceProfile.current(threads: 1)
+      let counts = try store.sampleCounts(profile: profile.id)
+      let grid = try r.space.unitConfigurations().map { UnitKey.text(UnitKey.normalized($0.unit, input: $0.input)) }
+      let missing = grid.filter { (counts[$0] ?? 0) == 0 }.count
+      if missing > 0 {
+        log(
+          "measuring \(missing) unit configurations of \(r.spacePath) on this machine (\(profile.cpuModel), 1 thread) for the "
+            + "latency predictor; done once and kept in \(r.databasePath)")
+        let progress = ProgressReporter(label: "latency configurations", total: 0, enabled: showProgress)
+        let outcome = try LatencyService.ensureTables(
+          store: store, spaces: [(r.spacePath, r.space)], references: [], threads: 1,
+          options: BenchPlan.Options(offGridNetworksPerSpace: 0, fitNetworksPerSpace: 6), commandLine: r.commandLine,
+          toolVersion: r.toolVersion, progress: progress, shouldStop: { stop.isSet })
+        progress.finish()
+        if outcome.bench.interrupted { throw SearchError.interruptedBeforeStart }
+      }
+    }
+    do {
+      return try LatencyService.predictor(store: store, profileID: r.device, threads: 1)
+    } catch {
+      throw SearchError.latency("\(error)")
+    }
+  }
+
+  /// The smallest and largest predicted latency (ms) of any architecture of the space.
+  func predictedRange(_ predictor: LatencyPredictor) throws -> (min: Double, max: Double) {
+    let units = try request.space.extremes { try predictor.microseconds($0) }
+    return (predictor.overhead.apply(units.min) / 1000, predictor.overhead.apply(units.max) / 1000)
+  }
+
+  func rangeWarnings(_ range: (min: Double, max: Double)) -> [String] {
+    let t = request.reward.targetMilliseconds
+    let span = "the space's predicted latency is \(Format.fixed(range.min, 2))–\(Format.fixed(range.max, 2)) ms on this device"
+    if t >= range.max {
+      return [
+        "--target-ms \(Format.fixed(t, 2)) admits the whole space (\(span)), so the latency term only nudges toward faster "
+          + "networks; a target inside that range binds (try --target-ms \(Format.fixed((range.min + range.max) / 2, 1)))"
+      ]
+    }
+    if t < range.min {
+      return [
+        "--target-ms \(Format.fixed(t, 2)) is below every architecture of the space (\(span)); the search still ranks them by reward"
+      ]
+    }
+    return []
+  }
+
+  // MARK: - Runs
+
+  /// A new run, or with `--resume` the stored one after checking its settings and queueing
+  /// again the evaluations whose process died.
+  func openRun(store: ResultsStore, configuration: SearchConfiguration) throws -> Int64 {
+    let r = request
+    let parameters = try JSONOutput.string(configuration)
+    guard r.resume else {
+      return try store.createRun(
+        kind: .search, name: r.name, commandLine: r.commandLine, parametersJSON: parameters, spacePath: r.spacePath,
+        spaceHash: r.space.sourceHash, seed: r.seed, toolVersion: r.toolVersion, deviceProfile: configuration.device)
+    }
+    guard let stored = try store.latestRun(kind: .search, name: r.name) else {
+      throw SearchError.nothingToResume(name: r.name, database: r.databasePath)
+    }
+    let previous: SearchConfiguration
+    do {
+      previous = try JSONDecoder().decode(SearchConfiguration.self, from: Data(stored.parametersJSON.utf8))
+    } catch {
+      throw SearchError.storedRunUnreadable(run: stored.id, reason: "\(error)")
+    }
+    let differences = previous.differences(from: configuration)
+    guard differences.isEmpty else { throw SearchError.settingsDiffer(run: stored.id, differences: differences) }
+    let stale = try store.markStaleEvaluations(run: stored.id, grace: 120)
+    if !stale.isEmpty {
+      log("resuming run \(stored.id): \(stale.count) evaluation(s) whose process died are queued again (trials \(stale.map(String.init).joined(separator: ", ")))")
+    } else {
+      log("resuming run \(stored.id) (\(stored.status))")
+    }
+    try store.setRunStatus(stored.id, .running)
+    return stored.id
+  }
+
+  // MARK: - Evaluation
+
+  /// Evaluates a batch at once (one thread per candidate; each may be a child process).
+  static func evaluateConcurrently(_ archs: [Architecture], with evaluator: any Evaluator) -> [Result<Double, EvaluationFailure>] {
+    let results = UnsafeSendableBox([Result<Double, EvaluationFailure>?](repeating: nil, count: archs.count))
+    let lock = NSLock()
+    DispatchQueue.concurrentPerform(iterations: archs.count) { i in
+      let r: Result<Double, EvaluationFailure> = evaluator.evaluate(archs[i]).map(\.value).mapError {
+        EvaluationFailure($0.message, timedOut: $0.timedOut)
+      }
+      lock.lock()
+      results.value[i] = r
+      lock.unlock()
+    }
+    return results.value.map { $0! }
+  }
+
+  // MARK: - The end of a run
+
+  /// Measures the best distinct candidates end to end when the profile is this machine's.
+  func measureBest(store: ResultsStore, run: Int64, predictor: LatencyPredictor, stop: AtomicFlag) throws {
+    let here = DeviceProfile.current(threads: predictor.profile.threads)
+    guard here.id == predictor.profile.id, request.measureTop > 0 else {
+      if request.measureTop > 0 { log("not measuring end to end: the profile \(predictor.profile.id) is not this machine") }
+      return
+    }
+    var seen = Set<String>()
+    let best = try store.finishedEvaluations(run: run).filter { $0.status == "ok" }.sorted { ($0.reward ?? 0) > ($1.reward ?? 0) }
+      .filter { seen.insert($0.hash).inserted }.prefix(request.measureTop)
+    for e in best where e.measuredLatencyMs == nil && !stop.isSet {
+      do {
+        let arch = try DSL.parseArchitecture(e.canonicalText, file: "<run \(run)>")
+        let m = try NetworkTimer.measure(arch, threads: predictor.profile.threads, warmup: 5, runs: 40)
+        try store.setMeasuredLatency(evaluation: e.id, milliseconds: m.milliseconds)
+      } catch {
+        log("warning: could not measure \(e.hash.prefix(12)) end to end: \(error)")
+      }
+    }
+  }
+
+  /// Writes the best architecture and the plot next to the database (or to `outputDirectory`).
+  func writeOutputs(store: ResultsStore, run: Int64, configuration: SearchConfiguration) throws -> SearchSummary.Files {
+    let directory = request.outputDirectory ?? URL(fileURLWithPath: request.databasePath).deletingLastPathComponent().path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let evaluations = try store.finishedEvaluations(run: run).filter { $0.status == "ok" && $0.accuracy != nil }
+    var files = SearchSummary.Files(bestArchitecture: nil, plot: nil)
+    if let best = evaluations.max(by: { ($0.reward ?? 0) < ($1.reward ?? 0) }) {
+      var arch = try DSL.parseArchitecture(best.canonicalText, file: "<run \(run)>")
+      arch.name = "search-run-\(run)-best"
+      let path = "\(directory)/search-run-\(run)-best.arch"
+      let header = "# nas search run \(run): reward \(Format.fixed(best.reward ?? 0, 4)), accuracy \(Format.fixed(best.accuracy ?? 0, 4)), "
+        + "predicted \(Format.fixed(best.predictedLatencyMs ?? 0, 3)) ms on \(configuration.device)\n"
+      try (header + arch.canonicalText()).write(toFile: path, atomically: true, encoding: .utf8)
+      files.bestArchitecture = path
+    }
+    let latencies = evaluations.map { $0.measuredLatencyMs ?? $0.predictedLatencyMs ?? .nan }
+    let front = Set(ParetoFront.indices(zip(latencies, evaluations).map { ($0, $1.accuracy!) }))
+    let bestIndex = evaluations.indices.max { (evaluations[$0].reward ?? 0) < (evaluations[$1].reward ?? 0) }
+    let points = evaluations.indices.map { i in
+      SearchPlot.Point(latencyMilliseconds: latencies[i], accuracy: evaluations[i].accuracy!, onFront: front.contains(i), isBest: i == bestIndex)
+    }
+    let plot = SearchPlot(
+      title: "nas search run \(run): \(configuration.spacePath), target \(Format.fixed(configuration.reward.targetMilliseconds, 2)) ms",
+      points: points, targetMilliseconds: configuration.reward.targetMilliseconds)
+    let svgPath = "\(directory)/search-run-\(run).svg"
+    try plot.svg().write(toFile: svgPath, atomically: true, encoding: .utf8)
+    files.plot = svgPath
+    return files
+  }
+}
+
+/// A mutable value shared with `concurrentPerform`'s closure under a lock.
+final class UnsafeSendableBox<T>: @unchecked Sendable {
+  var value: T
+  init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import NASStore
+import NASSupport
+
+/// What a search found, read back from the results store: the `--json` object and the table
+/// `nas search` prints at the end.
+public struct SearchSummary: Codable, Sendable {
+  /// One candidate of the top table or the Pareto front.
+  public struct Candidate: Codable, Sendable {
+    public var trial: Int?
+    public var hash: String
+    public var reward: Double
+    public var accuracy: Double
+    public var predictedLatencyMs: Double?
+    public var measuredLatencyMs: Double?
+    public var macs: Int
+    public var params: Int
+  }
+
+  /// Files written at the end of a finished run.
+  public struct Files: Codable, Sendable {
+    public var bestArchitecture: String?
+    public var plot: String?
+  }
+
+  public var run: Int64
+  public var interrupted: Bool
+  public var trials: Int
+  public var failed: Int
+  public var reused: Int
+  public var evaluator: String
+  public var device: String
+  public var targetMs: Double
+  public var alpha: Double
+  public var beta: Double
+  public var spaceLatencyMinMs: Double
+  public var spaceLatencyMaxMs: Double
+  public var bestHash: String?
+  public var bestReward: Double?
+  public var bestAccuracy: Double?
+  public var bestLatencyMs: Double?
+  public var bestMeasuredLatencyMs: Double?
+  public var top: [Candidate]
+  public var front: [Candidate]
+  public var files: Files?
+  public var warnings: [String]
+
+  static func make(
+    store: ResultsStore, run: Int64, configuration: SearchConfiguration, range: (min: Double, max: Double), warnings: [String],
+    interrupted: Bool, files: Files?, topCount: Int = 10
+  ) throws -> SearchSummary {
+    let all = try store.finishedEvaluations(run: run)
+    let ok = all.filter { $0.status == "ok" && $0.accuracy != nil }
+    func candidate(_ e: StoredEvaluation) -> Candidate {
+      Candidate(
+        trial: e.trial, hash: e.hash, reward: e.reward ?? 0, accuracy: e.accuracy ?? 0, predictedLatencyMs: e.predictedLatencyMs,
+        measuredLatencyMs: e.measuredLatencyMs, macs: e.macs, params: e.params)
+    }
+    var seen = Set<String>()
+    let ranked = ok.sorted { ($0.reward ?? 0) > ($1.reward ?? 0) }.filter { seen.insert($0.hash).inserted }
+    let points = ok.map { (latency: $0.measuredLatencyMs ?? $0.predictedLatencyMs ?? .infinity, accuracy: $0.accuracy!) }
+    let front = ParetoFront.indices(points).map { candidate(ok[$0]) }
+    let best = ranked.first
+    return SearchSummary(
+      run: run, interrupted: interrupted, trials: all.count, failed: all.filter { $0.status != "ok" }.count,
+      reused: all.filter(\.reused).count, evaluator: configuration.evaluator, device: configuration.device,
+      targetMs: configuration.reward.targetMilliseconds, alpha: configuration.reward.alpha, beta: configuration.reward.beta,
+      spaceLatencyMinMs: range.min, spaceLatencyMaxMs: range.max, bestHash: best?.hash, bestReward: best?.reward,
+      bestAccuracy: best?.accuracy, bestLatencyMs: best?.predictedLatencyMs, bestMeasuredLatencyMs: best?.measuredLatencyMs,
+      top: ranked.prefix(topCount).map(candidate), front: front, files: files, warnings: warnings)
+  }
+
+  /// The end-of-run report for a terminal.
+  public func text(databasePath: String) -> String {
+    func ms(_ v: Double?) -> String { v.map { Format.fixed($0, 3) } ?? "-" }
+    func table(_ rows: [Candidate]) -> String {
+      var t = TextTable(
+        headers: ["trial", "reward", "accuracy", "predicted ms", "measured ms", "MACs", "params", "hash"], rightAligned: [0, 1, 2, 3, 4, 5, 6])
+      for c in rows {
+        t.append([
+          c.trial.map(String.init) ?? "-", Format.fixed(c.reward, 4), Format.fixed(c.accuracy, 4), ms(c.predictedLatencyMs),
+          ms(c.measuredLatencyMs), Format.si(Double(c.macs)), Format.grouped(c.params), String(c.hash.prefix(12)),
+        ])
+      }
+      return t.render()
+    }
+    var out = "run \(run): \(trials) trials (\(failed) failed, \(reused) reused) on \(device); target \(Format.fixed(targetMs, 2)) ms, "
+    out += alpha == beta ? "w \(alpha)" : "alpha \(alpha), beta \(beta)"
+    out += "; the space's predicted latency spans \(Format.fixed(spaceLatencyMinMs, 2))–\(Format.fixed(spaceLatencyMaxMs, 2)) ms\n"
+    if interrupted {
+      out += "interrupted: continue with the same command and --resume (nothing evaluated is lost)\n"
+    }
+    if top.isEmpty {
+      out += "no successful evaluation yet (nas db show / nas db sql to see the failures)\n"
+      return out
+    }
+    out += "\nbest candidates by reward:\n" + table(top) + "\n"
+    out += "\naccuracy–latency Pareto front (\(front.count) candidates; measured latency where there is one):\n" + table(front) + "\n"
+    if let f = files {
+      if let a = f.bestArchitecture { out += "\nbest architecture: \(a)" }
+      if let p = f.plot { out += "\nplot: \(p)" }
+    }
+    out += "\nquery it later: nas db top --run \(run) --db \(databasePath)"
+    return out
+  }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+
+/// One finished evaluation of a run, as the search reads it back on resume and at the end.
+public struct StoredEvaluation: Sendable, Hashable {
+  public var id: Int64
+  public var trial: Int?
+  public var hash: String
+  public var status: String
+  public var accuracy: Double?
+  public var predictedLatencyMs: Double?
+  public var measuredLatencyMs: Double?
+  public var reward: Double?
+  public var message: String?
+  public var reused: Bool
+  public var wallSeconds: Double?
+  public var macs: Int
+  public var params: Int
+  public var name: String?
+  public var canonicalText: String
+
+  init(row: Row) {
+    id = row["id"]
+    trial = row["trial"]
+    hash = row["architecture_hash"]
+    status = row["status"]
+    accuracy = row["accuracy"]
+    predictedLatencyMs = row["predicted_latency_ms"]
+    measuredLatencyMs = row["measured_latency_ms"]
+    reward = row["reward"]
+    message = row["message"]
+    reused = row["reused"] ?? false
+    wallSeconds = row["wall_seconds"]
+    macs = row["macs"]
+    params = row["params"]
+    name = row["name"]
+    canonicalText = row["canonical_text"]
+  }
+}
+
+/// A run as the resume logic needs it.
+public struct StoredRun: Sendable, Hashable {
+  public var id: Int64
+  public var kind: String
+  public var name: String?
+  public var status: String
+  public var parametersJSON: String
+  public var startedAt: String
+}
+
+extension ResultsStore {
+  /// The message that marks an evaluation whose process died (see ``markStaleEvaluations(run:grace:)``).
+  public static let staleMessagePrefix = "stale:"
+
+  private static let evaluationColumns = """
+    e.id, e.trial, e.architecture_hash, e.status, e.accuracy, e.predicted_latency_ms, e.measured_latency_ms, e.reward,
+    e.message, e.reused, e.wall_seconds, a.macs, a.params, a.name, a.canonical_text
+    """
+
+  /// The finished (not running, not stale) evaluation of `trial` in `run`, if one was committed.
+  public func finishedEvaluation(run: Int64, trial: Int) throws -> StoredEvaluation? {
+    try read { db in
+      try Row.fetchOne(
+        db,
+        sql: """
+          SELECT \(Self.evaluationColumns) FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
+          WHERE e.run_id = ? AND e.trial = ? AND e.status != 'running'
+            AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')
+          ORDER BY e.id DESC LIMIT 1
+          """, arguments: [run, trial]
+      ).map(StoredEvaluation.init(row:))
+    }
+  }
+
+  /// Every finished, non-stale evaluation of a run, by trial.
+  public func finishedEvaluations(run: Int64) throws -> [StoredEvaluation] {
+    try read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT \(Self.evaluationColumns) FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
+          WHERE e.run_id = ? AND e.status != 'running'
+            AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')
+          ORDER BY e.trial, e.id
+          """, arguments: [run]
+      ).map(StoredEvaluation.init(row:))
+    }
+  }
+
+  /// Records an end-to-end measurement of an evaluation's architecture.
+  public func setMeasuredLatency(evaluation: Int64, milliseconds: Double) throws {
+    try write { db in
+      try db.execute(sql: "UPDATE evaluations SET measured_latency_ms = ? WHERE id = ?", arguments: [milliseconds, evaluation])
+    }
+  }
+
+  /// A run by id.
+  public func run(_ id: Int64) throws -> StoredRun? {
+    try read { db in
+      try Row.fetchOne(db, sql: "SELECT id, kind, name, status, parameters, started_at FROM runs WHERE id = ?", arguments: [id])
+        .map(Self.storedRun)
+    }
+  }
+
+  /// The newest run of `kind`, optionally with a given name.
+  public func latestRun(kind: RunKind, name: String?) throws -> StoredRun? {
+    try read { db in
+      let filter = name == nil ? "" : "AND name = ?"
+      var arguments: StatementArguments = [kind.rawValue]
+      if let name { arguments += [name] }
+      return try Row.fetchOne(
+        db, sql: "SELECT id, kind, name, status, parameters, started_at FROM runs WHERE kind = ? \(filter) ORDER BY id DESC LIMIT 1",
+        arguments: arguments
+      ).map(Self.storedRun)
+    }
+  }
+
+  private static func storedRun(_ row: Row) -> StoredRun {
+    StoredRun(id: row["id"], kind: row["kind"], name: row["name"], status: row["status"], parametersJSON: row["parameters"], startedAt: row["started_at"])
+  }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import NASEval
+import NASTrain
+
+/// The evaluator settings `nas search` exposes, and the same settings as arguments for the
+/// worker processes of `--workers`, so a child evaluates exactly as the parent would.
+///
+/// The `train` defaults are the search's proxy budget, not `nas train`'s: 120 steps of batch
+/// 128 at a peak learning rate of 0.05 on a proxy downsampled 32 times, about 25 s a
+/// candidate on two cores (docs/search.md says how it was chosen).
+struct EvaluatorOptions: ParsableArguments {
+  @Option(help: "train, zen, naswot, synflow or cmd:COMMAND.") var evaluator = "train"
+  @Option(help: "Data set of the train and zero-cost evaluators: fashion-mnist or a directory of IDX or CIFAR-10 files.")
+  var data = "fashion-mnist"
+  @Option(help: "train: budget in steps per candidate.") var steps = 120
+  @Option(help: "train: images per step.") var batchSize = 128
+  @Option(help: "train: peak learning rate.") var lr = 0.05
+  @Option(help: "train and zero-cost: largest total stride of the proxy network.") var maxDownsampling = 32
+  @Option(help: "Seconds before an evaluation (cmd or worker) is stopped and recorded as timed out.") var evalTimeout: Double = 3600
+
+  func validate() throws {
+    guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+    guard batchSize >= 2 else { throw ValidationError("--batch-size must be at least 2 (batch norm needs two images)") }
+    guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number") }
+    guard maxDownsampling >= 1 else { throw ValidationError("--max-downsampling must be at least 1") }
+    guard evalTimeout > 0 else { throw ValidationError("--eval-timeout must be positive") }
+  }
+
+  func factoryOptions(threads: Int) -> EvaluatorFactory.Options {
+    var o = EvaluatorFactory.Options()
+    o.data = data
+    o.training = TrainingConfiguration(epochs: 1, steps: steps, batchSize: batchSize, learningRate: lr)
+    o.maxDownsampling = maxDownsampling
+    o.commandTimeout = evalTimeout
+    o.threads = threads
+    return o
+  }
+
+  /// These settings as command-line arguments.
+  var arguments: [String] {
+    [
+      "--evaluator", evaluator, "--data", data, "--steps", String(steps), "--batch-size", String(batchSize), "--lr", String(lr),
+      "--max-downsampling", String(maxDownsampling), "--eval-timeout", String(evalTimeout),
+    ]
+  }
+}
