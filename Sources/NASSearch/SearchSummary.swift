@@ -73,12 +73,14 @@ public struct SearchSummary: Codable, Sendable {
   /// The end-of-run report for a terminal.
   public func text(databasePath: String) -> String {
     func ms(_ v: Double?) -> String { v.map { Format.fixed($0, 3) } ?? "-" }
+    // Zero-cost scores can be huge (synflow sums over every weight).
+    func value(_ v: Double) -> String { abs(v) < 1e4 ? Format.fixed(v, 4) : String(format: "%.4g", v) }
     func table(_ rows: [Candidate]) -> String {
       var t = TextTable(
         headers: ["trial", "reward", "accuracy", "predicted ms", "measured ms", "MACs", "params", "hash"], rightAligned: [0, 1, 2, 3, 4, 5, 6])
       for c in rows {
         t.append([
-          c.trial.map(String.init) ?? "-", Format.fixed(c.reward, 4), Format.fixed(c.accuracy, 4), ms(c.predictedLatencyMs),
+          c.trial.map(String.init) ?? "-", value(c.reward), value(c.accuracy), ms(c.predictedLatencyMs),
           ms(c.measuredLatencyMs), Format.si(Double(c.macs)), Format.grouped(c.params), String(c.hash.prefix(12)),
         ])
       }

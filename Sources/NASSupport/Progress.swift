@@ -10,6 +10,7 @@ public final class ProgressReporter: @unchecked Sendable {
   public private(set) var done: Int = 0
   private let start = Date()
   private var lastDraw = Date.distantPast
+  private var drawnDone = -1
   private let isTerminal: Bool
   private let enabled: Bool
   private var suffix: String = ""
@@ -58,7 +59,8 @@ public final class ProgressReporter: @unchecked Sendable {
   public func finish() {
     lock.lock(); defer { lock.unlock() }
     guard enabled else { return }
-    draw(force: true)
+    // A plain log already has the final line when the last unit was drawn.
+    if isTerminal || drawnDone != done { draw(force: true) }
     if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
   }
 
@@ -96,6 +98,7 @@ public final class ProgressReporter: @unchecked Sendable {
     } else {
       guard force || now.timeIntervalSince(lastDraw) >= plainInterval else { return }
       lastDraw = now
+      drawnDone = done
       FileHandle.standardError.write(Data((statusLine() + "\n").utf8))
     }
   }

@@ -26,10 +26,12 @@ struct ArchCommand: ParsableCommand {
   struct Canon: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the canonical text and its hash.")
     @Argument(help: "An .arch file.") var file: String
+    @Option(name: .long, help: "Scale by this width multiplier (written out as absolute widths).") var width: Double?
+    @Option(name: .long, help: "Override the input resolution.") var resolution: Int?
     @Flag(help: "Print only the hash.") var hashOnly = false
 
     func run() throws {
-      let arch = try CLI.loadArchitecture(file)
+      let arch = try CLI.loadArchitecture(file, width: width, resolution: resolution)
       if hashOnly {
         print(arch.canonicalHash)
       } else {
