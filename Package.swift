@@ -32,7 +32,7 @@ let package = Package(
     .target(name: "NASTrain", dependencies: ["NASArch", "NASSupport", "COpenBLAS", "CZlib"]),
     .target(name: "NASEval", dependencies: ["NASArch", "NASTrain", "NASStore", "NASSupport"]),
     .target(name: "NASSearch", dependencies: ["NASArch", "NASSpace", "NASLatency", "NASEval", "NASStore", "NASSupport"]),
-    .target(name: "NASNetAdapt", dependencies: ["NASArch", "NASLatency", "NASEval", "NASTrain", "NASStore", "NASSupport"]),
+    .target(name: "NASNetAdapt", dependencies: ["NASArch", "NASSpace", "NASLatency", "NASEval", "NASTrain", "NASStore", "NASSupport"]),
     .executableTarget(
       name: "nas",
       dependencies: [

@@ -6,6 +6,7 @@ enum Schema {
   static let all: [(String, @Sendable (Database) throws -> Void)] = [
     ("v1-runs-architectures-evaluations", v1),
     (LatencyTables.name, LatencyTables.migrate),
+    (NetAdaptTables.name, NetAdaptTables.migrate),
   ]
 
   static var migrator: DatabaseMigrator {

@@ -1,0 +1,248 @@
+import Foundation
+import NASArch
+import NASLatency
+import NASSpace
+import NASStore
+import NASSupport
+import NASTrain
+
+/// What `nas netadapt` asks for.
+public struct NetAdaptRequest: Sendable {
+  public var seedPath: String
+  public var seed: Architecture
+  public var settings: NetAdaptSettings
+  public var databasePath: String
+  /// Folder for the final `.arch`, its weights and the per-iteration weights (default: the database's).
+  public var outputDirectory: String?
+  public var name: String?
+  public var resume = false
+  /// Device profile id or prefix; nil: this machine at one thread.
+  public var device: String?
+  /// Whether to time the seed and the final network end to end (this machine only).
+  public var measure = true
+  public var commandLine = "nas netadapt"
+  public var toolVersion = ""
+
+  public init(seedPath: String, seed: Architecture, settings: NetAdaptSettings, databasePath: String) {
+    self.seedPath = seedPath
+    self.seed = seed
+    self.settings = settings
+    self.databasePath = databasePath
+  }
+}
+
+/// Runs a whole `nas netadapt`: the latency predictor (the seed's unit tables measured first
+/// when missing), the data, a new or resumed `netadapt` run, the seed's weights (trained first
+/// when not given), the iterations, the final long fine-tune, the files and the summary.
+public struct NetAdaptRunner {
+  public var request: NetAdaptRequest
+  public var log: (String) -> Void
+  public var showProgress: Bool
+  /// The data (tests pass a tiny in-memory set); nil loads `settings.data`.
+  public var splits: DataSplits?
+
+  public init(request: NetAdaptRequest, log: @escaping (String) -> Void = { _ in }, showProgress: Bool = true, splits: DataSplits? = nil) {
+    self.request = request
+    self.log = log
+    self.showProgress = showProgress
+    self.splits = splits
+  }
+
+  public func run(stop: AtomicFlag = AtomicFlag()) throws -> NetAdaptSummary {
+    let r = request
+    var settings = r.settings
+    try settings.validate()
+    let store = try ResultsStore.open(path: r.databasePath)
+    let predictor = try latencyPredictor(store: store, stop: stop)
+    settings.device = predictor.profile.id
+    settings.seedHash = r.seed.canonicalHash
+    let predict: (Architecture) throws -> Double = { try predictor.milliseconds($0) }
+    let seedMs: Double
+    do { seedMs = try predictor.milliseconds(r.seed) } catch { throw NetAdaptError.latency(error.description) }
+    let targetMs = settings.target(seedMs: seedMs)
+    guard targetMs < seedMs else {
+      throw NetAdaptError.target("\(Format.fixed(targetMs, 3)) ms is not below the seed's predicted \(Format.fixed(seedMs, 3)) ms; nothing to do")
+    }
+    let tuner = try splits.map { FineTuner(settings: settings, splits: $0) } ?? FineTuner(settings: settings)
+    let (run, stored) = try openRun(store: store, settings: settings)
+    let directory = (r.outputDirectory ?? URL(fileURLWithPath: r.databasePath).deletingLastPathComponent().path)
+    var loop = NetAdaptLoop(
+      settings: settings, store: store, run: run, directory: "\(directory)/netadapt-run-\(run)", predict: predict, tuner: tuner,
+      parse: { try DSL.parseArchitecture($0, file: "<netadapt run \(run)>") })
+    loop.log = log
+    loop.showProgress = showProgress
+    do {
+      var state: NetAdaptState
+      if let stored {
+        state = stored
+        log("resuming netadapt run \(run) after iteration \(state.iteration) (\(Format.fixed(state.latencyMs, 3)) ms)")
+      } else {
+        guard let s = try seedState(loop: loop, tuner: tuner, settings: settings, seedMs: seedMs, targetMs: targetMs, stop: stop) else {
+          return try finish(store: store, run: run, settings: settings, seedMs: seedMs, targetMs: targetMs, interrupted: true)
+        }
+        state = s
+      }
+      let ending: NetAdaptLoop.Ending
+      (state, ending) = try loop.iterate(from: state, stop: stop)
+      if ending == .interrupted {
+        return try finish(store: store, run: run, settings: settings, seedMs: seedMs, targetMs: targetMs, interrupted: true)
+      }
+      return try finalize(
+        state: state, loop: loop, tuner: tuner, store: store, run: run, directory: directory, settings: settings, predictor: predictor,
+        limit: ending == .iterationLimit, stop: stop)
+    } catch {
+      try? store.setRunStatus(run, .failed)
+      throw error
+    }
+  }
+
+  /// The seed's weights (read, or trained for the long budget) and the state before iteration 1;
+  /// nil when interrupted while training.
+  func seedState(
+    loop: NetAdaptLoop, tuner: FineTuner, settings: NetAdaptSettings, seedMs: Double, targetMs: Double, stop: AtomicFlag
+  ) throws -> NetAdaptState? {
+    let seed = request.seed
+    let weights: WeightSet
+    let accuracy: Double
+    if let path = settings.weightsPath {
+      do { weights = try Safetensors.read(path: path) } catch { throw NetAdaptError.weights(path: path, reason: error.description) }
+      do { accuracy = try tuner.accuracy(seed, weights: weights) } catch { throw NetAdaptError.weights(path: path, reason: "\(error)") }
+      log("seed weights \(path): \(Format.fixed(accuracy * 100, 2))% on the ranking images")
+    } else {
+      log("training the seed first (\(tuner.longSteps) steps; pass --weights to start from trained weights)")
+      let progress = ProgressReporter(label: "seed training steps", total: tuner.longSteps, enabled: showProgress)
+      let outcome = try tuner.train(seed, from: nil, budget: .long, seed: settings.seed, progress: progress, shouldStop: { stop.isSet })
+      progress.finish()
+      if outcome.stoppedEarly { return nil }
+      (weights, accuracy) = (outcome.weights, outcome.accuracy)
+    }
+    return try loop.start(seed: seed, weights: weights, seedMs: seedMs, targetMs: targetMs, accuracy: accuracy)
+  }
+
+  /// The long fine-tune of the last network, its scores, files and end-to-end latency.
+  func finalize(
+    state: NetAdaptState, loop: NetAdaptLoop, tuner: FineTuner, store: ResultsStore, run: Int64, directory: String,
+    settings: NetAdaptSettings, predictor: LatencyPredictor, limit: Bool, stop: AtomicFlag
+  ) throws -> NetAdaptSummary {
+    var final = try loop.parse(state.architecture)
+    final.name = "\(request.seed.name ?? "netadapt")-netadapt-\(run)"
+    let inherited: WeightSet
+    do { inherited = try Safetensors.read(path: state.weightsPath) } catch { throw NetAdaptError.resume(error.description) }
+    log("final fine-tune of the \(Format.fixed(state.latencyMs, 3)) ms network (\(tuner.longSteps) steps)")
+    let progress = ProgressReporter(label: "final fine-tune steps", total: tuner.longSteps, enabled: showProgress)
+    let outcome = try tuner.train(final, from: inherited, budget: .long, seed: settings.seed &+ 0xF1A1, progress: progress, shouldStop: { stop.isSet })
+    progress.finish()
+    if outcome.stoppedEarly {
+      return try finish(store: store, run: run, settings: settings, seedMs: state.seedLatencyMs, targetMs: state.targetMs, interrupted: true)
+    }
+    let scores = try tuner.finalScores(final, weights: outcome.weights)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let archPath = "\(directory)/netadapt-run-\(run).arch", weightsPath = "\(directory)/netadapt-run-\(run).safetensors"
+    var weights = outcome.weights
+    weights.metadata["nas.deployment_hash"] = final.canonicalHash
+    do {
+      let header = "# nas netadapt run \(run) from \(request.seedPath): predicted \(Format.fixed(state.latencyMs, 3)) ms "
+        + "(seed \(Format.fixed(state.seedLatencyMs, 3)) ms) on \(settings.device), validation accuracy \(Format.fixed(scores.validation, 4))\n"
+      try (header + final.canonicalText()).write(toFile: archPath, atomically: true, encoding: .utf8)
+      try Safetensors.write(weights, to: weightsPath)
+    } catch {
+      throw NetAdaptError.output(path: archPath, reason: "\(error)")
+    }
+    let evaluation = try store.beginEvaluation(
+      run: run, architecture: final, trial: state.iteration, evaluator: "train", evaluatorConfigJSON: try JSONOutput.string(settings),
+      predictedLatencyMs: state.latencyMs, deviceProfile: settings.device)
+    try store.finishEvaluation(
+      evaluation, .init(status: "ok", accuracy: scores.validation, reward: nil, message: nil, reused: false, wallSeconds: 0))
+    var summary = try finish(store: store, run: run, settings: settings, seedMs: state.seedLatencyMs, targetMs: state.targetMs, interrupted: false)
+    summary.stoppedAtIterationLimit = limit
+    summary.finalPredictedMs = state.latencyMs
+    summary.finalValidationAccuracy = scores.validation
+    summary.finalTestAccuracy = scores.test
+    summary.architectureFile = archPath
+    summary.weightsFile = weightsPath
+    if request.measure, DeviceProfile.current(threads: predictor.profile.threads).id == predictor.profile.id {
+      do {
+        let m = try NetworkTimer.measure(final, threads: predictor.profile.threads, warmup: 5, runs: 40)
+        try store.setMeasuredLatency(evaluation: evaluation, milliseconds: m.milliseconds)
+        summary.finalMeasuredMs = m.milliseconds
+        summary.seedMeasuredMs = try NetworkTimer.measure(request.seed, threads: predictor.profile.threads, warmup: 5, runs: 40).milliseconds
+      } catch {
+        log("warning: could not time the networks end to end: \(error)")
+      }
+    }
+    return summary
+  }
+
+  func finish(store: ResultsStore, run: Int64, settings: NetAdaptSettings, seedMs: Double, targetMs: Double, interrupted: Bool) throws -> NetAdaptSummary {
+    try store.setRunStatus(run, interrupted ? .interrupted : .finished)
+    return NetAdaptSummary(
+      run: run, seed: request.seed.name ?? request.seedPath, seedLatencyMs: seedMs, targetMs: targetMs,
+      path: NetAdaptSummary.steps(try store.netAdaptIterations(run: run)), interrupted: interrupted, stoppedAtIterationLimit: false)
+  }
+
+  // MARK: - Latency and runs
+
+  /// The predictor; for this machine, the seed's units and shrunk variants of it (for the
+  /// fitted model that predicts the channel counts no table has) are measured first when the
+  /// seed's units are missing.
+  func latencyPredictor(store: ResultsStore, stop: AtomicFlag) throws -> LatencyPredictor {
+    let r = request
+    if r.device == nil {
+      let profile = DeviceProfile.current(threads: 1)
+      let counts = try store.sampleCounts(profile: profile.id)
+      let units = try r.seed.placedUnits().map { UnitKey.text(UnitKey.normalized($0.unit, input: $0.input)) }
+      let missing = units.filter { (counts[$0] ?? 0) == 0 }.count
+      if missing > 0 {
+        var rng = SeededGenerator(seed: 0x5EED)
+        let shrinker = ChannelShrinker(divisor: r.settings.divisor)
+        let variants = (0..<8).map { _ in shrinker.shrink(r.seed, using: &rng) }
+        log(
+          "measuring \(r.seed.name ?? "the seed")'s units and 8 narrower variants on this machine (1 thread) for the latency "
+            + "predictor; done once and kept in \(r.databasePath)")
+        let progress = ProgressReporter(label: "latency configurations", total: 0, enabled: showProgress)
+        let outcome = try LatencyService.ensureTables(
+          store: store, spaces: [], references: [r.seed] + variants, threads: 1,
+          options: BenchPlan.Options(offGridNetworksPerSpace: 0, fitNetworksPerSpace: 0), commandLine: r.commandLine,
+          toolVersion: r.toolVersion, progress: progress, shouldStop: { stop.isSet })
+        progress.finish()
+        if outcome.bench.interrupted { throw NetAdaptError.latency("interrupted while measuring the latency tables; run again to continue measuring") }
+      }
+    }
+    do {
+      return try LatencyService.predictor(store: store, profileID: r.device, threads: 1)
+    } catch {
+      throw NetAdaptError.latency("\(error)")
+    }
+  }
+
+  /// A new run, or with `--resume` the newest netadapt run (of `--name`) and its saved state.
+  func openRun(store: ResultsStore, settings: NetAdaptSettings) throws -> (Int64, NetAdaptState?) {
+    let r = request
+    let parameters = try JSONOutput.string(settings)
+    guard r.resume else {
+      let run = try store.createRun(
+        kind: .netadapt, name: r.name, commandLine: r.commandLine, parametersJSON: parameters, spacePath: r.seedPath,
+        spaceHash: r.seed.canonicalHash, seed: settings.seed, toolVersion: r.toolVersion, deviceProfile: settings.device)
+      return (run, nil)
+    }
+    guard let stored = try store.latestRun(kind: .netadapt, name: r.name) else {
+      throw NetAdaptError.resume("no netadapt run\(r.name.map { " named \($0)" } ?? "") in \(r.databasePath); run without --resume")
+    }
+    let previous: NetAdaptSettings
+    do { previous = try JSONDecoder().decode(NetAdaptSettings.self, from: Data(stored.parametersJSON.utf8)) } catch {
+      throw NetAdaptError.resume("run \(stored.id)'s settings are unreadable (\(error))")
+    }
+    let differences = previous.differences(from: settings)
+    guard differences.isEmpty else {
+      throw NetAdaptError.resume("run \(stored.id) was started with other settings (\(differences.joined(separator: "; "))); use the same command, or start a new run")
+    }
+    guard stored.status != RunStatus.finished.rawValue else {
+      throw NetAdaptError.resume("run \(stored.id) already finished; its network is netadapt-run-\(stored.id).arch")
+    }
+    try store.setRunStatus(stored.id, .running)
+    guard let data = try store.loadState(run: stored.id, key: NetAdaptState.key) else { return (stored.id, nil) }
+    do { return (stored.id, try JSONDecoder().decode(NetAdaptState.self, from: data)) } catch {
+      throw NetAdaptError.resume("run \(stored.id)'s saved state is unreadable (\(error))")
+    }
+  }
+}
