@@ -5,8 +5,9 @@ import NASTrain
 public enum EvaluatorFactory {
   public struct Options: Sendable {
     public var data: String = "fashion-mnist"
-    public var training = TrainingConfiguration(epochs: 2)
-    public var maxDownsampling = 8
+    public var training = TrainingConfiguration(
+      epochs: TrainEvaluator.Configuration.defaultEpochs, learningRate: TrainEvaluator.Configuration.defaultLearningRate)
+    public var maxDownsampling = TrainEvaluator.Configuration.defaultMaxDownsampling
     public var zeroCost = ZeroCostSettings()
     public var commandTimeout: Double = 3600
     public var threads = 2

@@ -15,11 +15,16 @@ public final class TrainEvaluator: Evaluator {
     public var maxDownsampling: Int
     public var training: TrainingConfiguration
 
-    /// The default budget: 2 epochs of the 55,000 training images at batch 128 (see
-    /// docs/training.md for how it was chosen).
+    /// `nas train`'s default budget: 4 epochs of the 55,000 training images at batch 128, peak
+    /// learning rate 0.1, proxy total stride up to 32 (docs/training.md says how it was chosen).
+    public static let defaultEpochs = 4.0
+    public static let defaultLearningRate = 0.1
+    public static let defaultMaxDownsampling = 32
+
     public init(
-      data: String = "fashion-mnist", validationImages: Int = DataSource.defaultValidationCount, maxDownsampling: Int = 8,
-      training: TrainingConfiguration = TrainingConfiguration(epochs: 2)
+      data: String = "fashion-mnist", validationImages: Int = DataSource.defaultValidationCount,
+      maxDownsampling: Int = defaultMaxDownsampling,
+      training: TrainingConfiguration = TrainingConfiguration(epochs: defaultEpochs, learningRate: defaultLearningRate)
     ) {
       self.data = data
       self.validationImages = validationImages

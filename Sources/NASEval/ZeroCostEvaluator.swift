@@ -13,7 +13,7 @@ public final class ZeroCostEvaluator: Evaluator {
     public var settings: ZeroCostSettings
 
     public init(
-      proxy: ZeroCostProxy, data: String = "fashion-mnist", maxDownsampling: Int = 8, settings: ZeroCostSettings = ZeroCostSettings()
+      proxy: ZeroCostProxy, data: String = "fashion-mnist", maxDownsampling: Int = TrainEvaluator.Configuration.defaultMaxDownsampling, settings: ZeroCostSettings = ZeroCostSettings()
     ) {
       self.proxy = proxy
       self.data = data

@@ -6,9 +6,10 @@ import NASArch
 /// 1. input resolution and channels become the data set's (28×28×1 for Fashion-MNIST,
 ///    32×32×3 for CIFAR-10), and the classifier gets the data set's classes;
 /// 2. going from the first unit onward, stride-2 (or larger) units get stride 1 until the
-///    product of all strides is at most ``maxDownsampling`` (8 by default: 28 → 4×4 at the last
-///    stage, where a 32× network would end at 1×1). Later strides are kept, so the deep
-///    stages' relative resolutions are unchanged;
+///    product of all strides is at most ``maxDownsampling`` (the commands use 32, which keeps a
+///    MobileNet's strides so 28×28 ends at 1×1 like 224 at 7×7; 8 ends at 4×4 but trains about
+///    ten times slower). Later strides are kept, so the deep stages' relative resolutions are
+///    unchanged;
 /// 3. everything else (widths, kernels, expansions, squeeze-excite, activations, residuals) is
 ///    kept, so the proxy's weights have the deployment network's shapes except the stem's input
 ///    channels and the classifier's outputs.

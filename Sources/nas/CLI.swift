@@ -31,6 +31,14 @@ enum CLI {
     }
   }
 
+  /// The `--json` form of a run summary: snake_case keys (`best_hash`), sorted, indented.
+  static func snakeCaseJSON<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+  }
+
   static func check<T>(_ body: () throws(ArchitectureError) -> T) throws -> T {
     do {
       return try body()

@@ -100,14 +100,7 @@ struct NetAdaptCommand: ParsableCommand {
     } catch {
       throw CLI.Failure(description: "\(error)")
     }
-    if json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      encoder.keyEncodingStrategy = .convertToSnakeCase
-      print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-    } else {
-      print(summary.text(databasePath: db))
-    }
+    print(json ? try CLI.snakeCaseJSON(summary) : summary.text(databasePath: db))
     if summary.interrupted { throw ExitCode(130) }
   }
 }

@@ -24,7 +24,7 @@ struct ScoreCommand: ParsableCommand {
   @Option(help: "Seed for initialisation, inputs and the NASWOT batch.") var seed: UInt64 = 0
   @Option(help: "Zen-score repeats.") var repeats = 32
   @Option(help: "Batch size (default 16 for zen, 128 for naswot).") var batch: Int?
-  @Option(help: "Largest total stride of the proxy network.") var maxDownsampling = 8
+  @Option(help: "Largest total stride of the proxy network.") var maxDownsampling = 32
   @Option(help: "Threads.") var threads = 2
   @Flag(help: "Print JSON.") var json = false
 

@@ -20,13 +20,13 @@ struct TrainCommand: ParsableCommand {
   @Argument(help: "An .arch file.") var file: String
   @Option(help: "fashion-mnist, a directory of IDX or CIFAR-10 binary files, or random:HxWxC (throughput only).")
   var data = "fashion-mnist"
-  @Option(help: "Training budget in epochs (default 2).") var epochs: Double?
+  @Option(help: "Training budget in epochs (default 4).") var epochs: Double?
   @Option(help: "Training budget in steps (overrides --epochs).") var steps: Int?
   @Option(help: "Images per step.") var batchSize = 128
-  @Option(help: "Peak learning rate (default 0.2).") var lr: Double?
+  @Option(help: "Peak learning rate (default 0.1).") var lr: Double?
   @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 0
   @Option(help: "Threads.") var threads = 2
-  @Option(help: "Largest total stride of the proxy network.") var maxDownsampling = 8
+  @Option(help: "Largest total stride of the proxy network.") var maxDownsampling = 32
   @Option(help: "Training images held out for validation.") var validation = DataSource.defaultValidationCount
   @Flag(help: "Also report accuracy on the test files.") var test = false
   @Option(help: "Start from these weights (safetensors saved for this architecture's proxy).") var weights: String?
@@ -60,8 +60,8 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     let arch = try CLI.loadArchitecture(file)
-    var training = TrainingConfiguration(epochs: epochs ?? 2, steps: steps, batchSize: batchSize, seed: seed, threads: threads)
-    if let lr { training.learningRate = lr }
+    var training = TrainingConfiguration(epochs: epochs ?? TrainEvaluator.Configuration.defaultEpochs, steps: steps, batchSize: batchSize, seed: seed, threads: threads)
+    training.learningRate = lr ?? TrainEvaluator.Configuration.defaultLearningRate
     let config = TrainEvaluator.Configuration(
       data: data, validationImages: validation, maxDownsampling: maxDownsampling, training: training)
     let evaluator: TrainEvaluator
