@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Best reward against trials for the three strategies of `nas search` (ppo, evolution,
 # random) at the same budget and several seeds, with a cheap evaluator (NASWOT by default:
-# about 0.3 s a candidate), on the shipped MnasNet space and a target that binds here.
+# about 0.3 s a candidate), on the shipped MnasNet space (with --w the target only scales rewards).
 #
 #   benchmarks/search_strategies.sh            # NAS=.build/release/nas TRIALS=100 SEEDS="1 2 3 4 5"
 #

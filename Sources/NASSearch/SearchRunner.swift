@@ -123,18 +123,22 @@ public struct SearchRunner {
   }
 
   func rangeWarnings(_ range: (min: Double, max: Double)) -> [String] {
-    let t = request.reward.targetMilliseconds
+    let reward = request.reward
+    let t = reward.targetMilliseconds
     let span = "the space's predicted latency is \(Format.fixed(range.min, 2))–\(Format.fixed(range.max, 2)) ms on this device"
+    let middle = Format.fixed((range.min + range.max) / 2, 1)
+    // With one exponent, (LAT/T)^w = LAT^w · T^-w: T scales every reward alike and never
+    // changes which candidate wins; only a kink at T (alpha ≠ beta) makes a target bind.
+    let binding =
+      reward.alpha == reward.beta
+      ? "with one exponent (--w) the target only scales the reward and the trade-off comes from w; a target binds with "
+        + "--alpha 0 --beta -1 (MnasNet's hard constraint) inside that range, e.g. --target-ms \(middle)"
+      : "a target inside that range binds (try --target-ms \(middle))"
     if t >= range.max {
-      return [
-        "--target-ms \(Format.fixed(t, 2)) admits the whole space (\(span)), so the latency term only nudges toward faster "
-          + "networks; a target inside that range binds (try --target-ms \(Format.fixed((range.min + range.max) / 2, 1)))"
-      ]
+      return ["--target-ms \(Format.fixed(t, 2)) admits the whole space (\(span)); \(binding)"]
     }
     if t < range.min {
-      return [
-        "--target-ms \(Format.fixed(t, 2)) is below every architecture of the space (\(span)); the search still ranks them by reward"
-      ]
+      return ["--target-ms \(Format.fixed(t, 2)) is below every architecture of the space (\(span)); the search still ranks them by reward"]
     }
     return []
   }
