@@ -37,7 +37,7 @@ echo "found architecture $FOUND: predicted $target_ms ms" >&2
 scaled() {
   local ref=$1 name best="" bestgap=1e9
   name=$(basename "$ref" .arch)
-  for w in $(seq 0.25 0.05 1.50); do
+  for w in $(seq 0.25 0.05 2.50); do
     "$NAS" arch canon "$ref" --width "$w" > "$work/$name-w$w.arch" 2>/dev/null || continue
     local ms gap
     ms=$(predict "$work/$name-w$w.arch") || continue
