@@ -48,9 +48,16 @@ public protocol Evaluator: Sendable {
   /// The evaluator name and every setting that changes its result, as canonical JSON
   /// (sorted keys). Two evaluations are comparable (and reusable) when these are equal.
   var configurationJSON: String { get }
+  /// Whether the values are accuracies (`train`, `cmd`) rather than scores that only rank
+  /// (`zen`, `naswot`, `synflow`); the search warns before multiplying a score into its reward.
+  var givesAccuracy: Bool { get }
   /// Scores `architecture` (the deployment architecture; evaluators derive any proxy
   /// themselves).
   func evaluate(_ architecture: Architecture) -> Result<Evaluation, EvaluationError>
+}
+
+extension Evaluator {
+  public var givesAccuracy: Bool { true }
 }
 
 enum CanonicalJSON {

@@ -45,6 +45,7 @@ public final class ZeroCostEvaluator: Evaluator {
   public let threads: Int
   public var name: String { configuration.proxy.rawValue }
   public var configurationJSON: String { CanonicalJSON.string(configuration.identity) }
+  public var givesAccuracy: Bool { false }
 
   /// Loads the data set (NASWOT scores its training images; the others only take its shape).
   public init(configuration: Configuration, splits: DataSplits? = nil, threads: Int = 2) throws(DataError) {

@@ -43,7 +43,7 @@ public struct SearchRunner {
     } else {
       evaluator = local
     }
-    if ["zen", "naswot", "synflow"].contains(local.name) {
+    if !local.givesAccuracy {
       warnings.append("\(local.name) gives a score, not an accuracy: the reward multiplies that score, so compare rewards only within this run")
       log("warning: \(warnings.last!)")
     }

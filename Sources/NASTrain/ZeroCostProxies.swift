@@ -3,7 +3,7 @@ import NASArch
 import NASSupport
 
 /// Training-free scores of an untrained network (definitions in
-/// /work/shared/reference/nas-facts.md §9 and docs/training.md).
+/// ../shared/reference/nas-facts.md §9 and docs/training.md).
 public enum ZeroCostProxy: String, CaseIterable, Codable, Sendable {
   /// Zen-score (Lin et al. 2021): how much the pre-pooling features move under a small input
   /// perturbation, with batch-norm scaling added back.
