@@ -43,7 +43,7 @@ let package = Package(
     .testTarget(name: "NASArchTests", dependencies: ["NASArch", "NASSpace"]),
     .testTarget(name: "NASSpaceTests", dependencies: ["NASSpace", "NASArch", "NASSupport"]),
     .testTarget(name: "NASStoreTests", dependencies: ["NASStore", "NASArch", "NASSpace", .product(name: "GRDB", package: "GRDB.swift")]),
-    .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency", "NASArch", "NASSpace", "NASStore"]),
+    .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency", "NASArch", "NASSpace", "NASStore", "NASSupport", "CXNNPack"]),
     .testTarget(name: "NASTrainTests", dependencies: ["NASTrain", "NASArch", "NASSpace"]),
     .testTarget(name: "NASEvalTests", dependencies: ["NASEval", "NASTrain", "NASArch", "NASSpace"]),
     .testTarget(name: "NASSearchTests", dependencies: ["NASSearch", "NASArch", "NASSpace", "NASStore"]),

@@ -151,7 +151,7 @@ echo "| figure | value | command |"
 echo "|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
 echo
-echo "Reference networks, 224x224, batch norm folded, float32, one thread (medians of 100 runs after 10 warm-up):"
+echo 'Reference networks, 224x224, batch norm folded, float32, one thread (`nas latency measure`: the lower quartile of 8 round medians, see docs/latency.md):'
 echo
 echo "| network | XNNPACK ms (nas latency measure) | predicted ms | onnxruntime ms | XNNPACK / onnxruntime | command |"
 echo "|---|---|---|---|---|---|"

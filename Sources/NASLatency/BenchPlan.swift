@@ -21,7 +21,7 @@ public struct BenchPlan: Sendable {
     public var fitNetworksPerSpace: Int
     public var seed: UInt64
 
-    public init(offGridNetworksPerSpace: Int = 40, fitNetworksPerSpace: Int = 6, seed: UInt64 = 0xBE7C4) {
+    public init(offGridNetworksPerSpace: Int = 40, fitNetworksPerSpace: Int = 12, seed: UInt64 = 0xBE7C4) {
       self.offGridNetworksPerSpace = offGridNetworksPerSpace
       self.fitNetworksPerSpace = fitNetworksPerSpace
       self.seed = seed

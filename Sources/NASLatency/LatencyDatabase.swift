@@ -58,7 +58,7 @@ public final class LatencyDatabase: LatencySampleSink {
     try store.recordArchitecture(arch, spacePath: nil)
     try store.recordNetworkTiming(
       LatencyNetworkRecord(
-        architectureHash: arch.canonicalHash, purpose: purpose, milliseconds: timing.median / 1000, p10: timing.p10 / 1000,
+        architectureHash: arch.canonicalHash, purpose: purpose, milliseconds: timing.latency / 1000, p10: timing.p10 / 1000,
         p90: timing.p90 / 1000, runs: timing.runs, predicted: predicted), profile: profile.id, run: run)
   }
 

@@ -4,7 +4,7 @@ import NASSpace
 
 /// Where a unit's predicted latency came from.
 public enum EstimateSource: String, Codable, Sendable {
-  /// The configuration was measured: the median of its samples.
+  /// The configuration was measured: the table value of its samples.
   case measured
   /// The fitted model.
   case model
@@ -32,7 +32,8 @@ public struct LatencyPrediction: Codable, Sendable {
 /// A value type: share it freely between threads; a prediction costs microseconds.
 public struct LatencyPredictor: Sendable {
   public let profile: DeviceProfile
-  /// Median microseconds of every measured configuration (normalised, see ``UnitKey``).
+  /// Microseconds of every measured configuration (normalised, see ``UnitKey``): the lower
+  /// quartile of its samples (``LatencyPredictor/tableValues(_:)``).
   public let table: [UnitConfiguration: Double]
   public let model: UnitLatencyModel
   public let overhead: NetworkOverhead
@@ -47,7 +48,7 @@ public struct LatencyPredictor: Sendable {
     self.sampleCount = sampleCount
   }
 
-  /// One unit on its input: measured median when known, the model otherwise.
+  /// One unit on its input: its table value when measured, the model otherwise.
   public func estimate(_ unit: NASArch.Unit, input: Shape, features: @autoclosure () throws(LatencyError) -> UnitFeatures)
     throws(LatencyError) -> (microseconds: Double, source: EstimateSource)
   {

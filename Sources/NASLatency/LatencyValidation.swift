@@ -34,59 +34,39 @@ public struct ValidationResult: Codable, Sendable {
 /// Measures networks end to end and compares them with a predictor.
 public struct LatencyValidator {
   public var threads: Int
-  /// Timed runs per block; four blocks per measurement.
-  public var runsPerBlock: Int
-  /// Block medians further apart than this (max/min − 1) trigger a fresh measurement.
-  public var blockSpread: Double
-  public var maxRemeasure: Int
+  public var policy: NetworkTimingPolicy
+  /// Networks timed in interleaved rounds together (and recorded together).
+  public var chunkSize: Int
 
-  public init(threads: Int = 1, runsPerBlock: Int = 8, blockSpread: Double = 0.03, maxRemeasure: Int = 2) {
+  public init(threads: Int = 1, policy: NetworkTimingPolicy = .standard, chunkSize: Int = 50) {
     self.threads = threads
-    self.runsPerBlock = runsPerBlock
-    self.blockSpread = blockSpread
-    self.maxRemeasure = maxRemeasure
+    self.policy = policy
+    self.chunkSize = chunkSize
   }
 
-  /// One network's latency: blocks of runs; when the blocks disagree (the machine was busy),
-  /// the network is rebuilt and measured again. The result is the median of all block medians.
-  public func measure(_ arch: Architecture, seed: UInt64 = 1) throws(LatencyError) -> TimingSummary {
-    var blockMedians: [Double] = []
-    var all: [Double] = []
-    for attempt in 0...maxRemeasure {
-      let network = try XNNPACKNetwork(architecture: arch, seed: seed &+ UInt64(attempt), threads: threads)
-      var medians: [Double] = []
-      for _ in 0..<4 {
-        let runs = try network.timeRuns(warmup: 2, runs: runsPerBlock)
-        all += runs
-        medians.append(TimingSummary.median(runs))
-      }
-      blockMedians += medians
-      if let lo = medians.min(), let hi = medians.max(), lo > 0, hi / lo - 1 <= blockSpread { break }
-    }
-    var summary = TimingSummary(microseconds: all)
-    summary.median = TimingSummary.median(blockMedians)
-    return summary
-  }
-
-  /// Predicts and measures each network; `record` receives each measurement as it is taken.
+  /// Predicts and measures each network; `record` receives each measurement as its chunk is
+  /// done. `shouldStop` is polled between chunks.
   public func validate(
     _ architectures: [Architecture], predictor: LatencyPredictor, progress: ProgressReporter? = nil,
     shouldStop: () -> Bool = { false }, record: (Architecture, TimingSummary, Double) throws -> Void = { _, _, _ in }
   ) throws -> ValidationResult {
+    let predictions = try architectures.map { a throws(LatencyError) in try predictor.milliseconds(a) }
     var rows: [ValidationResult.Row] = []
-    for arch in architectures {
-      if shouldStop() { break }
-      let predicted = try predictor.milliseconds(arch)
-      let timing = try measure(arch)
-      let measured = timing.median / 1000
-      try record(arch, timing, predicted)
-      rows.append(
-        ValidationResult.Row(
-          name: arch.name ?? arch.shortHash, hash: arch.canonicalHash, predicted: predicted, measured: measured,
-          errorPercent: 100 * (predicted - measured) / measured))
-      let partial = ValidationResult(rows: rows)
-      progress?.advance(note: String(format: "within 10%%: %.0f%%  MAPE %.1f%%", 100 * partial.within10, partial.mape))
-    }
+    _ = try NetworkTimer.measureAll(
+      architectures, threads: threads, policy: policy, chunkSize: chunkSize, shouldStop: shouldStop,
+      record: { measured in
+        for (arch, timing) in measured {
+          let predicted = predictions[rows.count]
+          let ms = timing.latency / 1000
+          try record(arch, timing, predicted)
+          rows.append(
+            ValidationResult.Row(
+              name: arch.name ?? arch.shortHash, hash: arch.canonicalHash, predicted: predicted, measured: ms,
+              errorPercent: 100 * (predicted - ms) / ms))
+        }
+        let partial = ValidationResult(rows: rows)
+        progress?.advance(by: measured.count, note: String(format: "within 10%%: %.0f%%  MAPE %.1f%%", 100 * partial.within10, partial.mape))
+      })
     return ValidationResult(rows: rows)
   }
 }

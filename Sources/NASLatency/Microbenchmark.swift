@@ -15,33 +15,32 @@ public protocol LatencySampleSink: AnyObject {
   func recordNetwork(_ arch: Architecture, timing: TimingSummary) throws
 }
 
-/// Runs the microbenchmarks of a plan: skips what is already measured, builds configurations
-/// in chunks, and within a chunk takes one sample of each configuration per round in a fresh
-/// random order, so a burst of machine load spreads over many configurations instead of
-/// biasing one. Configurations whose rounds disagree by more than `outlierSpread` get extra
-/// rounds. Each chunk is committed at once, so an interrupted run resumes where it stopped.
+/// Runs the microbenchmarks of a plan: skips what is already measured and takes a
+/// configuration's samples on separate passes over the whole plan, each pass in a fresh random
+/// order, so that its samples lie minutes apart. On the VMs this runs on, the host's slow spells
+/// last tens of seconds: samples seconds apart share them, samples a pass apart mostly do not,
+/// and the table's low quantile of them (``LatencyPredictor/tableValues(_:)``) finds the
+/// machine's usual speed. A pass builds the configurations in chunks and commits each chunk at
+/// once, so an interrupted run resumes where it stopped.
 public struct Microbenchmark {
   public var threads: Int
+  /// Samples per configuration (passes).
   public var rounds: Int
   public var policy: SamplingPolicy
   public var chunkSize: Int
-  /// Relative spread (max/min − 1) above which a configuration is measured again.
-  public var outlierSpread: Double
-  public var maxExtraRounds: Int
-  public var networkRuns: Int
+  /// How the whole networks of the plan are timed (all in one interleaved group).
+  public var networkPolicy: NetworkTimingPolicy
   public var seed: UInt64
 
   public init(
-    threads: Int = 1, rounds: Int = 3, policy: SamplingPolicy = .standard, chunkSize: Int = 48, outlierSpread: Double = 0.08,
-    maxExtraRounds: Int = 4, networkRuns: Int = 30, seed: UInt64 = 1
+    threads: Int = 1, rounds: Int = 4, policy: SamplingPolicy = .standard, chunkSize: Int = 48,
+    networkPolicy: NetworkTimingPolicy = .standard, seed: UInt64 = 1
   ) {
     self.threads = threads
     self.rounds = rounds
     self.policy = policy
     self.chunkSize = chunkSize
-    self.outlierSpread = outlierSpread
-    self.maxExtraRounds = maxExtraRounds
-    self.networkRuns = networkRuns
+    self.networkPolicy = networkPolicy
     self.seed = seed
   }
 
@@ -51,7 +50,6 @@ public struct Microbenchmark {
     public var alreadyMeasured: Int
     public var measured: Int
     public var samples: Int
-    public var remeasured: Int
     public var networks: Int
     public var networksMeasured: Int
     public var seconds: Double
@@ -63,88 +61,59 @@ public struct Microbenchmark {
     _ plan: BenchPlan, into sink: LatencySampleSink, progress: ProgressReporter? = nil, shouldStop: () -> Bool = { false }
   ) throws -> Summary {
     let start = Date()
-    let counts = try sink.sampleCounts()
-    var todo = plan.items.filter { (counts[$0.key] ?? 0) < rounds }
+    var have = try sink.sampleCounts()
+    let todo = plan.items.filter { (have[$0.key] ?? 0) < rounds }
+    let missing = todo.map { rounds - (have[$0.key] ?? 0) }
     let networkHashes = try sink.fittedNetworkHashes()
     let networks = plan.networks.filter { !networkHashes.contains($0.canonicalHash) }
     var summary = Summary(
-      configurations: plan.items.count, alreadyMeasured: plan.items.count - todo.count, measured: 0, samples: 0, remeasured: 0,
+      configurations: plan.items.count, alreadyMeasured: plan.items.count - todo.count, measured: 0, samples: 0,
       networks: plan.networks.count, networksMeasured: 0, seconds: 0, interrupted: false)
-    progress?.setTotal(todo.count + networks.count)
+    progress?.setTotal(missing.reduce(0, +) + networks.count)
     var rng = SeededGenerator(seed: seed)
-    rng.shuffle(&todo)
-    var index = 0
-    while index < todo.count {
-      if shouldStop() {
-        summary.interrupted = true
-        break
-      }
-      let chunk = Array(todo[index..<min(todo.count, index + chunkSize)])
-      let missing = chunk.map { max(1, rounds - (counts[$0.key] ?? 0)) }
-      let (samples, remeasured) = try measureChunk(chunk, missingRounds: missing, rng: &rng)
-      try sink.record(samples)
-      summary.samples += samples.count
-      summary.measured += chunk.count
-      summary.remeasured += remeasured
-      index += chunk.count
-      progress?.advance(by: chunk.count, note: "\(summary.samples) samples")
-    }
-    if !summary.interrupted {
-      for arch in networks {
+    passes: for _ in 0..<(missing.max() ?? 0) {
+      var items = todo.filter { (have[$0.key] ?? 0) < rounds }
+      rng.shuffle(&items)
+      var index = 0
+      while index < items.count {
         if shouldStop() {
           summary.interrupted = true
-          break
+          break passes
         }
-        let network = try XNNPACKNetwork(architecture: arch, seed: seed, threads: threads)
-        // Blocks of runs with a short warm-up each; the median is over every run.
-        var times: [Double] = []
-        for _ in 0..<4 { times += try network.timeRuns(warmup: 2, runs: max(1, networkRuns / 4)) }
-        let summaryTiming = TimingSummary(microseconds: times)
-        try sink.recordNetwork(arch, timing: summaryTiming)
-        summary.networksMeasured += 1
-        progress?.advance(note: "network \(arch.name ?? arch.shortHash)")
+        let chunk = Array(items[index..<min(items.count, index + chunkSize)])
+        let samples = try sampleOnce(chunk, rounds: chunk.map { have[$0.key] ?? 0 })
+        try sink.record(samples)
+        for item in chunk { have[item.key, default: 0] += 1 }
+        summary.samples += samples.count
+        index += chunk.count
+        progress?.advance(by: chunk.count, note: "\(summary.samples) samples")
       }
+    }
+    summary.measured = todo.filter { (have[$0.key] ?? 0) >= rounds }.count
+    if !summary.interrupted {
+      // Timed exactly as validation times networks, so the overhead term fitted on them
+      // carries no difference of method.
+      let timings = try NetworkTimer.measureAll(
+        networks, threads: threads, policy: networkPolicy, chunkSize: max(1, networks.count), seed: seed, shouldStop: shouldStop,
+        record: { measured in
+          for (arch, timing) in measured { try sink.recordNetwork(arch, timing: timing) }
+          progress?.advance(by: measured.count, note: "networks")
+        })
+      summary.networksMeasured = timings.count
+      summary.interrupted = timings.count < networks.count
     }
     summary.seconds = Date().timeIntervalSince(start)
     return summary
   }
 
-  /// Builds a chunk, samples it round by round in shuffled order, and re-measures outliers.
-  func measureChunk(_ chunk: [BenchPlan.Item], missingRounds: [Int], rng: inout SeededGenerator) throws -> ([LatencySample], Int) {
-    var probes: [UnitProbe] = []
-    for item in chunk { probes.append(try UnitProbe(item.configuration, threads: threads, seed: seed)) }
-    var values = [[Double]](repeating: [], count: chunk.count)
-    var runs = [Int](repeating: 0, count: chunk.count)
-    func round(_ indices: [Int], _ rng: inout SeededGenerator) throws {
-      var order = indices
-      rng.shuffle(&order)
-      for i in order {
-        let s = try probes[i].sample(policy)
-        values[i].append(s.microseconds)
-        runs[i] = s.runs
-      }
-    }
-    let most = missingRounds.max() ?? rounds
-    for r in 0..<most {
-      try round(chunk.indices.filter { missingRounds[$0] > r }, &rng)
-    }
-    // Rounds that disagree: more rounds, so the median has a majority of quiet samples.
-    var remeasured = Set<Int>()
-    for _ in 0..<maxExtraRounds {
-      let noisy = chunk.indices.filter { i in
-        guard let lo = values[i].min(), let hi = values[i].max(), lo > 0 else { return false }
-        return values[i].count >= 2 && hi / lo - 1 > outlierSpread && values[i].count < rounds + maxExtraRounds
-      }
-      if noisy.isEmpty { break }
-      remeasured.formUnion(noisy)
-      try round(noisy, &rng)
-    }
+  /// Builds a chunk and takes one sample of each configuration; `rounds` are their sample indices.
+  func sampleOnce(_ chunk: [BenchPlan.Item], rounds: [Int]) throws -> [LatencySample] {
     var samples: [LatencySample] = []
-    for (i, item) in chunk.enumerated() {
-      for (r, v) in values[i].enumerated() {
-        samples.append(LatencySample(configuration: item.configuration, source: item.source, microseconds: v, runs: runs[i], round: r))
-      }
+    for (item, round) in zip(chunk, rounds) {
+      let probe = try UnitProbe(item.configuration, threads: threads, seed: seed)
+      let s = try probe.sample(policy)
+      samples.append(LatencySample(configuration: item.configuration, source: item.source, microseconds: s.microseconds, runs: s.runs, round: round))
     }
-    return (samples, remeasured.count)
+    return samples
   }
 }

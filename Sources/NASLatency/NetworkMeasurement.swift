@@ -8,34 +8,51 @@ public struct NetworkMeasurement: Codable, Sendable {
   public var macs: Int
   public var params: Int
   public var threads: Int
-  public var warmup: Int
-  /// Timing of single runs, in microseconds.
+  public var policy: NetworkTimingPolicy
+  /// Every timed run; `median` is the median of the round medians (``NetworkTimingPolicy``).
   public var timing: TimingSummary
-  /// Median run time in milliseconds.
-  public var milliseconds: Double { timing.median / 1000 }
+  /// The latency in milliseconds.
+  public var milliseconds: Double { timing.latency / 1000 }
   /// Seconds spent building the XNNPACK runtime (weights packed).
   public var buildSeconds: Double
 }
 
-/// Measures whole networks end to end.
+/// Measures whole networks end to end, by ``NetworkTimingPolicy``.
 public enum NetworkTimer {
   /// Builds `architecture` with random folded weights and times it.
-  ///
-  /// The runs are split into `rounds` blocks; the reported median is over every run, so a
-  /// burst of load during one block moves it little.
   public static func measure(
-    _ architecture: Architecture, threads: Int = 1, warmup: Int = 10, runs: Int = 100, seed: UInt64 = 1
+    _ architecture: Architecture, threads: Int = 1, policy: NetworkTimingPolicy = .standard, seed: UInt64 = 1
   ) throws(LatencyError) -> NetworkMeasurement {
-    guard runs >= 1, warmup >= 0 else { throw .invalidArgument("--runs must be at least 1 and --warmup at least 0") }
     let costs: CostSummary
     do { costs = try architecture.costs() } catch { throw LatencyError(error) }
     let start = Date()
     let network = try XNNPACKNetwork(architecture: architecture, seed: seed, threads: threads)
     let built = Date().timeIntervalSince(start)
-    let timing = try network.time(warmup: warmup, runs: runs)
+    let timing = try measureInterleaved([network], policy: policy, seed: seed)[0]
     return NetworkMeasurement(
       name: architecture.name, hash: architecture.canonicalHash, macs: costs.macs, params: costs.params, threads: threads,
-      warmup: warmup, timing: timing, buildSeconds: built)
+      policy: policy, timing: timing, buildSeconds: built)
+  }
+
+  /// Builds and times `architectures` in chunks of `chunkSize` interleaved networks, handing
+  /// each chunk's timings to `record` as soon as it is measured (so an interrupted run keeps
+  /// them). `shouldStop` is polled between chunks; returns the timings taken.
+  public static func measureAll(
+    _ architectures: [Architecture], threads: Int = 1, policy: NetworkTimingPolicy = .standard, chunkSize: Int = 20, seed: UInt64 = 1,
+    shouldStop: () -> Bool = { false }, record: ([(Architecture, TimingSummary)]) throws -> Void = { _ in }
+  ) throws -> [TimingSummary] {
+    var timings: [TimingSummary] = []
+    var index = 0
+    while index < architectures.count, !shouldStop() {
+      let chunk = Array(architectures[index..<min(architectures.count, index + max(1, chunkSize))])
+      var networks: [XNNPACKNetwork] = []
+      for arch in chunk { networks.append(try XNNPACKNetwork(architecture: arch, seed: seed, threads: threads)) }
+      let measured = try measureInterleaved(networks, policy: policy, seed: seed &+ UInt64(index))
+      try record(Array(zip(chunk, measured)))
+      timings += measured
+      index += chunk.count
+    }
+    return timings
   }
 }
 

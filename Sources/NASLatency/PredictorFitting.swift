@@ -32,15 +32,16 @@ public struct FitReport: Codable, Sendable {
 }
 
 extension LatencyPredictor {
-  /// Aggregates samples to one median per configuration.
-  public static func medians(_ samples: [LatencySample]) -> [UnitConfiguration: (microseconds: Double, source: SampleSource)] {
+  /// Aggregates samples to one value per configuration: the same low quantile of its samples
+  /// that a network's latency is of its rounds (``TimingSummary/latencyQuantile``).
+  public static func tableValues(_ samples: [LatencySample]) -> [UnitConfiguration: (microseconds: Double, source: SampleSource)] {
     var grouped: [UnitConfiguration: [Double]] = [:]
     var sources: [UnitConfiguration: SampleSource] = [:]
     for s in samples where s.microseconds.isFinite && s.microseconds > 0 {
       grouped[s.configuration, default: []].append(s.microseconds)
       if sources[s.configuration] == nil || s.source == .offgrid { sources[s.configuration] = s.source }
     }
-    return grouped.mapValues { TimingSummary.median($0) }.reduce(into: [:]) { $0[$1.key] = ($1.value, sources[$1.key] ?? .grid) }
+    return grouped.mapValues { TimingSummary.quantile($0.sorted(), TimingSummary.latencyQuantile) }.reduce(into: [:]) { $0[$1.key] = ($1.value, sources[$1.key] ?? .grid) }
   }
 
   /// Fits a predictor: the table from every sample, the unit model (the form with the lowest
@@ -49,11 +50,11 @@ extension LatencyPredictor {
     profile: DeviceProfile, samples: [LatencySample], networks: [NetworkSample], kind: UnitLatencyModel.Kind? = nil
   ) throws(LatencyError) -> (LatencyPredictor, FitReport) {
     let start = Date()
-    let medians = Self.medians(samples)
-    guard !medians.isEmpty else { throw .emptyTable(profile: profile.id) }
+    let values = Self.tableValues(samples)
+    guard !values.isEmpty else { throw .emptyTable(profile: profile.id) }
     var points: [TrainingPoint] = []
     var offgrid: [Int] = []
-    for (c, m) in medians.sorted(by: { UnitKey.text($0.key) < UnitKey.text($1.key) }) {
+    for (c, m) in values.sorted(by: { UnitKey.text($0.key) < UnitKey.text($1.key) }) {
       guard let f = try? UnitFeatures(c) else { continue }
       if m.source == .offgrid { offgrid.append(points.count) }
       points.append(TrainingPoint(configuration: c, features: f, microseconds: m.microseconds))
@@ -89,7 +90,7 @@ extension LatencyPredictor {
     }
     let chosen = kind ?? comparisons.min(by: { $0.mape < $1.mape })?.kind ?? .local
     let model = UnitLatencyModel.fit(points, kind: chosen)
-    let table = medians.mapValues(\.microseconds)
+    let table = values.mapValues(\.microseconds)
     var predictor = LatencyPredictor(profile: profile, table: table, model: model, overhead: NetworkOverhead(), sampleCount: samples.count)
     // The overhead term: measured whole networks against the sum of their unit estimates.
     var sums: [Double] = [], measured: [Double] = [], names: [String] = []

@@ -1,6 +1,9 @@
 /// Robust statistics of repeated timings, in microseconds.
 public struct TimingSummary: Codable, Sendable, Hashable {
   public var runs: Int
+  /// The latency these runs stand for: their median, unless the measuring method says
+  /// otherwise (``NetworkTimingPolicy`` takes a low quantile of round medians).
+  public var latency: Double
   public var median: Double
   public var minimum: Double
   /// 10th and 90th percentiles.
@@ -13,6 +16,7 @@ public struct TimingSummary: Codable, Sendable, Hashable {
     let sorted = samples.sorted()
     runs = sorted.count
     median = Self.quantile(sorted, 0.5)
+    latency = median
     minimum = sorted.first ?? 0
     p10 = Self.quantile(sorted, 0.1)
     p90 = Self.quantile(sorted, 0.9)
@@ -27,6 +31,10 @@ public struct TimingSummary: Codable, Sendable, Hashable {
     let lo = Int(pos.rounded(.down)), hi = min(sorted.count - 1, lo + 1)
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - Double(lo))
   }
+
+  /// The quantile that stands for a latency where there are several estimates of it (round
+  /// medians of a network, samples of a unit configuration); see ``NetworkTimingPolicy``.
+  public static let latencyQuantile = 0.25
 
   /// The median of unsorted values.
   public static func median(_ values: [Double]) -> Double { quantile(values.sorted(), 0.5) }

@@ -4,7 +4,7 @@ import Foundation
 /// The XNNPACK library as this process uses it: initialised once, with its version read from
 /// the installed package so device profiles say which kernels were timed.
 public enum XNNPACKLibrary {
-  private static let initStatus: Int = Int(xnn_initialize(nil).rawValue)
+  private static let initStatus: Int = Int(xnn_initialize(nas_hugepage_allocator()).rawValue)
 
   /// Initialises XNNPACK (once per process; later calls are free).
   public static func initialize() throws(LatencyError) {

@@ -162,10 +162,10 @@ public struct NetAdaptRunner {
     summary.weightsFile = weightsPath
     if request.measure, DeviceProfile.current(threads: predictor.profile.threads).id == predictor.profile.id {
       do {
-        let m = try NetworkTimer.measure(final, threads: predictor.profile.threads, warmup: 5, runs: 40)
+        let m = try NetworkTimer.measure(final, threads: predictor.profile.threads)
         try store.setMeasuredLatency(evaluation: evaluation, milliseconds: m.milliseconds)
         summary.finalMeasuredMs = m.milliseconds
-        summary.seedMeasuredMs = try NetworkTimer.measure(request.seed, threads: predictor.profile.threads, warmup: 5, runs: 40).milliseconds
+        summary.seedMeasuredMs = try NetworkTimer.measure(request.seed, threads: predictor.profile.threads).milliseconds
       } catch {
         log("warning: could not time the networks end to end: \(error)")
       }

@@ -208,7 +208,7 @@ public struct SearchRunner {
     for e in best where e.measuredLatencyMs == nil && !stop.isSet {
       do {
         let arch = try DSL.parseArchitecture(e.canonicalText, file: "<run \(run)>")
-        let m = try NetworkTimer.measure(arch, threads: predictor.profile.threads, warmup: 10, runs: 100)
+        let m = try NetworkTimer.measure(arch, threads: predictor.profile.threads)
         try store.setMeasuredLatency(evaluation: e.id, milliseconds: m.milliseconds)
       } catch {
         log("warning: could not measure \(e.hash.prefix(12)) end to end: \(error)")

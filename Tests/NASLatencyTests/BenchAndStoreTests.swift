@@ -73,7 +73,7 @@ final class BenchAndStoreTests: XCTestCase {
   func testBenchRecordsRoundsReusesAndStops() throws {
     let p = try plan()
     let sink = MemorySink()
-    let bench = Microbenchmark(rounds: 2, policy: quick, chunkSize: 4, outlierSpread: 10, networkRuns: 4)
+    let bench = Microbenchmark(rounds: 2, policy: quick, chunkSize: 4, networkPolicy: .quick)
     let first = try bench.run(p, into: sink)
     XCTAssertEqual(first.measured, p.items.count)
     XCTAssertEqual(Set(sink.samples.map(\.key)), Set(p.items.map(\.key)))
@@ -103,7 +103,7 @@ final class BenchAndStoreTests: XCTestCase {
     let database = try LatencyDatabase(store: store, profile: profile)
     XCTAssertThrowsError(try database.predictor()) { XCTAssertTrue("\($0)".contains("run 'nas bench' first"), "\($0)") }
     let sink = MemorySink()
-    _ = try Microbenchmark(rounds: 1, policy: quick, networkRuns: 4).run(try plan(), into: sink)
+    _ = try Microbenchmark(rounds: 1, policy: quick, networkPolicy: .quick).run(try plan(), into: sink)
     try database.record(sink.samples)
     XCTAssertEqual(try database.samples(), sink.samples)
     XCTAssertEqual(try LatencyDatabase.resolveProfile(id: String(profile.id.prefix(6)), threads: 1, in: store), profile)
@@ -122,4 +122,9 @@ extension SearchSpace {
     var rng = SeededGenerator(seed: 1)
     return try sample(using: &rng)
   }
+}
+
+extension NetworkTimingPolicy {
+  /// Two short rounds and no process warm-up: enough to exercise the code, not to time anything.
+  static let quick = NetworkTimingPolicy(rounds: 2, warmupRuns: 0, minRuns: 1, roundMilliseconds: 0, processWarmupSeconds: 0)
 }

@@ -22,9 +22,9 @@ struct BenchCommand: ParsableCommand {
   @Option(name: .customLong("arch"), help: "An .arch file whose units to add (repeatable).") var archs: [String] = []
   @Flag(help: "Leave out the shipped reference networks.") var noReferences = false
   @Option(help: "Threads (pthreadpool).") var threads = 1
-  @Option(help: "Samples per configuration (each on a different pass over the configurations).") var rounds = 3
+  @Option(help: "Samples per configuration (each on a different pass over the configurations).") var rounds = Microbenchmark().rounds
   @Option(help: "Shrunk networks per space whose units are measured off the choice grid.") var offgrid = 40
-  @Option(help: "Whole networks per space timed for the network overhead term.") var fitNetworks = 6
+  @Option(help: "Whole networks per space timed for the network overhead term.") var fitNetworks = BenchPlan.Options().fitNetworksPerSpace
   @Option(help: "Seed of the sampled and shrunk networks and of the measuring order.") var seed: UInt64 = 0xBE7C4
   @Option(help: "The results database.") var db = ResultsStore.defaultPath
   @Flag(help: "No progress output.") var quiet = false
@@ -61,7 +61,7 @@ struct BenchCommand: ParsableCommand {
     print("device profile \(outcome.profile.id): \(outcome.profile.summary)")
     print(
       "\(b.configurations) configurations (\(b.alreadyMeasured) already measured, \(b.measured) measured now, "
-        + "\(b.samples) samples, \(b.remeasured) re-measured for spread); \(b.networksMeasured) of \(b.networks) networks timed; "
+        + "\(b.samples) samples); \(b.networksMeasured) of \(b.networks) networks timed; "
         + "\(ProgressReporter.formatDuration(b.seconds))")
     if b.interrupted {
       print("interrupted: run the same command again to resume (run \(outcome.run))")

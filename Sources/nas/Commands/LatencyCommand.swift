@@ -147,15 +147,18 @@ struct LatencyMeasure: ParsableCommand {
     commandName: "measure", abstract: "Build an architecture as an XNNPACK network with random weights and time it.")
   @Argument(help: "An .arch file.") var file: String
   @Option(help: "Threads (pthreadpool); 1 as phone benchmarks use one big core.") var threads = 1
-  @Option(help: "Untimed warm-up runs.") var warmup = 10
-  @Option(help: "Timed runs.") var runs = 100
+  @Option(help: "Rounds of timed runs; the latency is the lower quartile of the round medians.") var rounds = NetworkTimingPolicy.standard.rounds
+  @Option(help: "Milliseconds of timed runs per round (at least 4 runs).") var roundMs = NetworkTimingPolicy.standard.roundMilliseconds
   @Flag(help: "Also time every unit on its own and compare their sum with the network.") var perUnit = false
   @Flag(help: "Print JSON.") var json = false
 
   func run() throws {
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     let arch = try CLI.loadArchitecture(file)
-    let m = try LatencyCLI.run { () throws(LatencyError) in try NetworkTimer.measure(arch, threads: threads, warmup: warmup, runs: runs) }
+    var policy = NetworkTimingPolicy.standard
+    policy.rounds = rounds
+    policy.roundMilliseconds = roundMs
+    let m = try LatencyCLI.run { () throws(LatencyError) in try NetworkTimer.measure(arch, threads: threads, policy: policy) }
     if perUnit {
       let units = try LatencyCLI.run { () throws(LatencyError) in try NetworkTimer.measureUnits(arch, threads: threads) }
       for u in units { print(String(format: "%3d %10.1f us  %@", u.index, u.microseconds, u.key)) }
@@ -168,7 +171,7 @@ struct LatencyMeasure: ParsableCommand {
     }
     print("\(file): \(m.name ?? m.hash.prefix(12).description)  \(Format.si(Double(m.macs))) MACs  \(Format.grouped(m.params)) params")
     print(
-      "latency \(Format.fixed(m.milliseconds, 3)) ms (median of \(m.timing.runs) runs after \(m.warmup) warm-up; "
+      "latency \(Format.fixed(m.milliseconds, 3)) ms (lower quartile of \(m.policy.rounds) round medians, \(m.timing.runs) runs; "
         + "p10 \(Format.fixed(m.timing.p10 / 1000, 3)), p90 \(Format.fixed(m.timing.p90 / 1000, 3)), "
         + "MAD \(Format.fixed(m.timing.mad / 1000, 3)) ms) on \(m.threads) thread\(m.threads == 1 ? "" : "s")")
   }
