@@ -5,7 +5,7 @@ public enum NetAdaptError: Error, CustomStringConvertible, Sendable {
   /// The seed weights do not fit the seed's proxy network.
   case weights(path: String, reason: String)
   /// No proposal can remove the requested latency any more.
-  case noProposal(iteration: Int, latencyMs: Double, targetMs: Double)
+  case noProposal(iteration: Int, latencyMs: Double, targetMs: Double, cutMs: Double)
   /// The target is not below the seed's predicted latency, or not positive.
   case target(String)
   /// A setting has a value NetAdapt cannot use.
@@ -25,8 +25,10 @@ public enum NetAdaptError: Error, CustomStringConvertible, Sendable {
       return "channel surgery: \(m); this is a bug in nas netadapt, please report it with the seed architecture"
     case .weights(let path, let reason):
       return "\(path): \(reason); pass the weights `nas train` saved for this architecture, or leave out --weights to train the seed first"
-    case .noProposal(let i, let ms, let target):
-      return "iteration \(i): no width can shrink further at \(String(format: "%.3f", ms)) ms (target \(String(format: "%.3f", target)) ms); every prunable width is at the channel divisor or would change the layer structure; choose a higher target"
+    case .noProposal(let i, let ms, let target, let cut):
+      return "iteration \(i): no width can shrink further at \(String(format: "%.3f", ms)) ms (target \(String(format: "%.3f", target)) ms): "
+        + "none can cut even \(String(format: "%.4f", cut)) ms alone, since every prunable width is at the channel divisor or would "
+        + "change the layer structure; choose a higher target"
     case .target(let m):
       return "target: \(m)"
     case .setting(let m):

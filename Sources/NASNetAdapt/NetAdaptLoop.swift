@@ -75,14 +75,22 @@ public struct NetAdaptLoop {
       let arch = try parse(state.architecture)
       let weights: WeightSet
       do { weights = try Safetensors.read(path: state.weightsPath) } catch { throw NetAdaptError.resume(error.description) }
-      let reduction = min(delta, state.latencyMs - state.targetMs)
-      let proposals: [Proposal]
+      var reduction = min(delta, state.latencyMs - state.targetMs)
+      var proposals: [Proposal]
       do {
         proposals = try generator.proposals(for: arch, currentMs: state.latencyMs, reduction: reduction, predict: predict)
+        // Late in a run no single width may be able to cut δ alone (the widest are gone):
+        // then the cut is halved until one can, rather than stopping short of the target.
+        while proposals.isEmpty && reduction > delta / 64 {
+          reduction /= 2
+          proposals = try generator.proposals(for: arch, currentMs: state.latencyMs, reduction: reduction, predict: predict)
+        }
       } catch {
         throw NetAdaptError.latency("\(error)")
       }
-      guard !proposals.isEmpty else { throw NetAdaptError.noProposal(iteration: i, latencyMs: state.latencyMs, targetMs: state.targetMs) }
+      guard !proposals.isEmpty else {
+        throw NetAdaptError.noProposal(iteration: i, latencyMs: state.latencyMs, targetMs: state.targetMs, cutMs: reduction)
+      }
       let earlier = Dictionary(
         try store.netAdaptProposals(run: run, iteration: i).filter { $0.status == "ok" }.map { ("\($0.kind) \($0.firstUnit) \($0.channelsAfter)", $0) },
         uniquingKeysWith: { a, _ in a })

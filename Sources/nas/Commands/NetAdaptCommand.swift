@@ -45,6 +45,7 @@ struct NetAdaptCommand: ParsableCommand {
   @Option(help: "Channel counts are multiples of this.") var divisor = 8
   @Option(help: "Stop after this many iterations even above the target.") var maxIterations: Int?
   @Option(help: "Seed of the training runs.") var trainingSeed: UInt64 = 0
+  @Option(help: "Training threads (default: every core).") var threads: Int?
   @Option(help: "Device profile id or prefix (nas latency profiles); default: this machine at one thread.") var device: String?
   @Option(help: "The results database.") var db = ResultsStore.defaultPath
   @Option(help: "Folder for the final .arch and weights (default: the database's folder).") var out: String?
@@ -79,7 +80,7 @@ struct NetAdaptCommand: ParsableCommand {
     s.maxIterations = maxIterations
     s.seed = trainingSeed
     s.weightsPath = weights
-    s.threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    s.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
     return s
   }
 
