@@ -71,7 +71,8 @@ public struct Microbenchmark {
       networks: plan.networks.count, networksMeasured: 0, seconds: 0, interrupted: false)
     progress?.setTotal(missing.reduce(0, +) + networks.count)
     var rng = SeededGenerator(seed: seed)
-    passes: for _ in 0..<(missing.max() ?? 0) {
+    let passCount = missing.max() ?? 0
+    passes: for pass in 0..<passCount {
       var items = todo.filter { (have[$0.key] ?? 0) < rounds }
       rng.shuffle(&items)
       var index = 0
@@ -86,7 +87,7 @@ public struct Microbenchmark {
         for item in chunk { have[item.key, default: 0] += 1 }
         summary.samples += samples.count
         index += chunk.count
-        progress?.advance(by: chunk.count, note: "\(summary.samples) samples")
+        progress?.advance(by: chunk.count, note: "pass \(pass + 1) of \(passCount)")
       }
     }
     summary.measured = todo.filter { (have[$0.key] ?? 0) >= rounds }.count

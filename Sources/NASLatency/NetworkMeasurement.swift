@@ -9,7 +9,7 @@ public struct NetworkMeasurement: Codable, Sendable {
   public var params: Int
   public var threads: Int
   public var policy: NetworkTimingPolicy
-  /// Every timed run; `median` is the median of the round medians (``NetworkTimingPolicy``).
+  /// Every timed run; `latency` is the policy's quantile of the round medians (``NetworkTimingPolicy``).
   public var timing: TimingSummary
   /// The latency in milliseconds.
   public var milliseconds: Double { timing.latency / 1000 }

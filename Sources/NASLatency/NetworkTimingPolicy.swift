@@ -13,8 +13,8 @@ import NASSupport
 /// 2-core VM a network's round medians move between levels about 10% apart over seconds,
 /// with the machine otherwise idle (other tenants of the host), and a low quantile finds the
 /// faster level again in every measurement where a middle one flips between them. The unit
-/// tables take the same quantile of their samples (``LatencyPredictor/tableValues(_:)``). Several networks are timed in
-/// interleaved rounds (``NetworkTimer/measureInterleaved(_:policy:seed:shouldStop:)``): each
+/// tables take the same quantile of their samples (``LatencyPredictor/tableValues(_:)``).
+/// Several networks are timed in interleaved rounds (``NetworkTimer/measureInterleaved(_:policy:seed:shouldStop:)``): each
 /// round visits every network in a fresh random order, so a burst of machine load costs many
 /// networks one round each instead of one network all of them.
 public struct NetworkTimingPolicy: Codable, Sendable, Hashable {
@@ -23,7 +23,7 @@ public struct NetworkTimingPolicy: Codable, Sendable, Hashable {
   public var minRuns: Int
   public var roundMilliseconds: Double
   /// Seconds of untimed runs before a process's first timing, so it starts at the speed a
-  /// long-running process has (a fresh process measured 9-17% slower for its first runs).
+  /// long-running process has (on a Xeon guest a fresh process ran 9-17% slower at first).
   public var processWarmupSeconds: Double
   /// Which quantile of the round medians is the latency.
   public var quantile: Double
@@ -71,8 +71,8 @@ private final class ProcessWarmup: @unchecked Sendable {
 
 extension NetworkTimer {
   /// Times built networks in interleaved rounds (see ``NetworkTimingPolicy``); the summary of each
-  /// has every timed run, with `latency` the policy's quantile of its round medians. `shouldStop` is polled
-  /// between rounds; networks then carry the rounds they got.
+  /// has every timed run, with `latency` the policy's quantile of its round medians.
+  /// `shouldStop` is polled between rounds; networks then carry the rounds they got.
   public static func measureInterleaved(
     _ networks: [XNNPACKNetwork], policy: NetworkTimingPolicy = .standard, seed: UInt64 = 1, shouldStop: () -> Bool = { false }
   ) throws(LatencyError) -> [TimingSummary] {

@@ -199,7 +199,7 @@ public struct NetAdaptRunner {
         log(
           "measuring \(r.seed.name ?? "the seed")'s units and 8 narrower variants on this machine (1 thread) for the latency "
             + "predictor; done once and kept in \(r.databasePath)")
-        let progress = ProgressReporter(label: "latency configurations", total: 0, enabled: showProgress)
+        let progress = ProgressReporter(label: "latency samples", total: 0, enabled: showProgress)
         let outcome = try LatencyService.ensureTables(
           store: store, spaces: [], references: [r.seed] + variants, threads: 1,
           options: BenchPlan.Options(offGridNetworksPerSpace: 0, fitNetworksPerSpace: 0), commandLine: r.commandLine,

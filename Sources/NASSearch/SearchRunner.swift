@@ -100,7 +100,7 @@ public struct SearchRunner {
         log(
           "measuring \(missing) unit configurations of \(r.spacePath) on this machine (\(profile.cpuModel), 1 thread) for the "
             + "latency predictor; done once and kept in \(r.databasePath)")
-        let progress = ProgressReporter(label: "latency configurations", total: 0, enabled: showProgress)
+        let progress = ProgressReporter(label: "latency samples", total: 0, enabled: showProgress)
         let outcome = try LatencyService.ensureTables(
           store: store, spaces: [(r.spacePath, r.space)], references: [], threads: 1,
           options: BenchPlan.Options(offGridNetworksPerSpace: 0, fitNetworksPerSpace: 6), commandLine: r.commandLine,

@@ -46,9 +46,9 @@ final class ResumeTests: XCTestCase {
 
   /// Runs the loop in `store`; with `stopAfter` the stop flag is set once that iteration is
   /// committed, and a second loop continues from the state saved in the store (as --resume).
-  func run(store: ResultsStore, splits: DataSplits, stopAfter: Int?) throws -> (NetAdaptState, Int64) {
+  func run(store: ResultsStore, splits: DataSplits, stopAfter: Int?, settings s: NetAdaptSettings? = nil) throws -> (NetAdaptState, Int64) {
     let seed = try DSL.parseArchitecture(Self.seedText, file: "seed")
-    let s = settings()
+    let s = s ?? settings()
     let run = try store.createRun(
       kind: .netadapt, name: nil, commandLine: "test", parametersJSON: "{}", spacePath: nil, spaceHash: nil, seed: 0, toolVersion: "",
       deviceProfile: nil)
@@ -63,7 +63,8 @@ final class ResumeTests: XCTestCase {
     }
     let seedMs = try fake(seed)
     let trained = try tuner.train(seed, from: nil, budget: .short, seed: 0)
-    var state = try loop().start(seed: seed, weights: trained.weights, seedMs: seedMs, targetMs: 0.8 * seedMs, accuracy: trained.accuracy)
+    var state = try loop().start(
+      seed: seed, weights: trained.weights, seedMs: seedMs, targetMs: s.target(seedMs: seedMs), accuracy: trained.accuracy)
     var ending: NetAdaptLoop.Ending
     (state, ending) = try loop().iterate(from: state, stop: stop)
     if stopAfter != nil {
@@ -97,5 +98,22 @@ final class ResumeTests: XCTestCase {
     XCTAssertEqual(propsA.map(\.accuracy), propsB.map(\.accuracy))
     XCTAssertEqual(propsA.filter(\.chosen).count, straight.iteration)
     XCTAssertEqual(propsB.filter(\.chosen).count, resumed.iteration)
+  }
+
+  func testACutNoSingleWidthCanMakeIsHalvedUntilOneCan() throws {
+    // δ = 60% of the seed: no one width of this network carries that much, so without halving
+    // the first iteration has no proposal; with it the run still reaches the target.
+    var s = settings()
+    s.targetRatio = 0.6
+    s.stepRatio = 0.6
+    let seed = try DSL.parseArchitecture(Self.seedText, file: "seed")
+    let seedMs = try fake(seed)
+    let single = try ProposalGenerator(divisor: s.divisor).proposals(for: seed, currentMs: seedMs, reduction: 0.4 * seedMs, predict: fake)
+    XCTAssertTrue(single.isEmpty, "the premise: no single width cuts 40% of this network")
+    let splits = try DataSource(argument: "random:8x8x3").load(validationCount: 40)
+    let store = try ResultsStore.open(path: directory.appendingPathComponent("nas.sqlite").path)
+    let (state, _) = try run(store: store, splits: splits, stopAfter: nil, settings: s)
+    XCTAssertLessThanOrEqual(state.latencyMs, state.targetMs)
+    XCTAssertGreaterThanOrEqual(state.iteration, 2)
   }
 }

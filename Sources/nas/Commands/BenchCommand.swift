@@ -41,7 +41,7 @@ struct BenchCommand: ParsableCommand {
     let references = try archPaths.map { try CLI.loadArchitecture($0) }
     let store = try LatencyFiles.openStore(db)
     let interrupt = Interrupt.install(message: "stopping after this chunk (Ctrl-C again to quit now)")
-    let progress = ProgressReporter(label: "configurations", total: 0, enabled: !quiet)
+    let progress = ProgressReporter(label: "samples", total: 0, enabled: !quiet)
     let outcome: LatencyService.TablesOutcome
     do {
       outcome = try LatencyService.ensureTables(
