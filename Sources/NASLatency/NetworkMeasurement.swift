@@ -65,9 +65,10 @@ public struct UnitTiming: Codable, Sendable {
 
 extension NetworkTimer {
   /// Times every unit of `architecture` on its own (each built as a one-unit network), taking
-  /// `rounds` samples in turn and keeping each unit's median.
+  /// `rounds` samples in turn and keeping the quantile the unit tables keep
+  /// (``TimingSummary/latencyQuantile``), so the sum compares with the network as a prediction does.
   public static func measureUnits(
-    _ architecture: Architecture, threads: Int = 1, rounds: Int = 3, policy: SamplingPolicy = .standard
+    _ architecture: Architecture, threads: Int = 1, rounds: Int = 4, policy: SamplingPolicy = .standard
   ) throws(LatencyError) -> [UnitTiming] {
     let placed: [PlacedUnit]
     do { placed = try architecture.placedUnits() } catch { throw LatencyError(error) }
@@ -78,7 +79,7 @@ extension NetworkTimer {
       for (i, probe) in probes.enumerated() { samples[i].append(try probe.sample(policy).microseconds) }
     }
     return probes.enumerated().map { i, probe in
-      UnitTiming(index: i, key: UnitKey.text(probe.configuration), microseconds: TimingSummary.median(samples[i]))
+      UnitTiming(index: i, key: UnitKey.text(probe.configuration), microseconds: TimingSummary.quantile(samples[i].sorted(), TimingSummary.latencyQuantile))
     }
   }
 }

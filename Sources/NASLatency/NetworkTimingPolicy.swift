@@ -14,9 +14,10 @@ import NASSupport
 /// with the machine otherwise idle (other tenants of the host), and a low quantile finds the
 /// faster level again in every measurement where a middle one flips between them. The unit
 /// tables take the same quantile of their samples (``LatencyPredictor/tableValues(_:)``).
-/// Several networks are timed in interleaved rounds (``NetworkTimer/measureInterleaved(_:policy:seed:shouldStop:)``): each
-/// round visits every network in a fresh random order, so a burst of machine load costs many
-/// networks one round each instead of one network all of them.
+/// Several networks are timed in interleaved rounds
+/// (``NetworkTimer/measureInterleaved(_:policy:seed:shouldStop:)``): each round visits every
+/// network in a fresh random order, so a burst of machine load costs many networks one round
+/// each instead of one network all of them.
 public struct NetworkTimingPolicy: Codable, Sendable, Hashable {
   public var rounds: Int
   public var warmupRuns: Int

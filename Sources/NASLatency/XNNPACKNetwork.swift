@@ -93,11 +93,6 @@ public final class XNNPACKNetwork {
     return end - start
   }
 
-  /// Times `runs` runs after `warmup` untimed ones; every run is timed on its own.
-  public func time(warmup: Int = 5, runs: Int = 50) throws(LatencyError) -> TimingSummary {
-    TimingSummary(microseconds: try timeRuns(warmup: warmup, runs: runs))
-  }
-
   /// The time of each of `runs` runs after `warmup` untimed ones, in microseconds.
   public func timeRuns(warmup: Int, runs: Int) throws(LatencyError) -> [Double] {
     for _ in 0..<max(0, warmup) { try run() }
