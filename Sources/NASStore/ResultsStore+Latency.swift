@@ -53,11 +53,14 @@ public struct LatencyNetworkRecord: Codable, Sendable, Hashable {
   public var p90: Double?
   public var runs: Int
   public var predicted: Double?
+  /// For a validated network, the machine's speed factor while its chunk was timed.
+  public var driftRatio: Double?
 
   public init(
     architectureHash: String, canonicalText: String? = nil, purpose: String, milliseconds: Double, p10: Double?, p90: Double?,
-    runs: Int, predicted: Double?
+    runs: Int, predicted: Double?, driftRatio: Double? = nil
   ) {
+    self.driftRatio = driftRatio
     self.architectureHash = architectureHash
     self.canonicalText = canonicalText
     self.purpose = purpose
@@ -81,11 +84,22 @@ public struct LatencyValidationRecord: Codable, Sendable, Hashable {
   public var mape: Double
   public var within5: Double
   public var within10: Double
+  /// Drift correction (nil without reference networks): the median speed factor and the
+  /// figures with predictions scaled by it chunk by chunk.
+  public var driftRatio: Double?
+  public var correctedMape: Double?
+  public var correctedWithin5: Double?
+  public var correctedWithin10: Double?
 
   public init(
     profileID: String, spacePath: String?, spaceHash: String?, kind: String, count: Int, seed: UInt64?,
-    rmseMilliseconds: Double, mape: Double, within5: Double, within10: Double
+    rmseMilliseconds: Double, mape: Double, within5: Double, within10: Double, driftRatio: Double? = nil, correctedMape: Double? = nil,
+    correctedWithin5: Double? = nil, correctedWithin10: Double? = nil
   ) {
+    self.driftRatio = driftRatio
+    self.correctedMape = correctedMape
+    self.correctedWithin5 = correctedWithin5
+    self.correctedWithin10 = correctedWithin10
     self.profileID = profileID
     self.spacePath = spacePath
     self.spaceHash = spaceHash
@@ -171,10 +185,10 @@ extension ResultsStore {
     try write { db in
       try db.execute(
         sql: """
-          INSERT INTO latency_networks (profile_id, architecture_hash, purpose, milliseconds, p10_ms, p90_ms, runs, predicted_ms, run_id, measured_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT INTO latency_networks (profile_id, architecture_hash, purpose, milliseconds, p10_ms, p90_ms, runs, predicted_ms, drift_ratio, run_id, measured_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
-        arguments: [profile, n.architectureHash, n.purpose, n.milliseconds, n.p10, n.p90, n.runs, n.predicted, run, Self.now()])
+        arguments: [profile, n.architectureHash, n.purpose, n.milliseconds, n.p10, n.p90, n.runs, n.predicted, n.driftRatio, run, Self.now()])
     }
   }
 
@@ -193,7 +207,8 @@ extension ResultsStore {
       return try Row.fetchAll(db, sql: sql + " ORDER BY n.id", arguments: StatementArguments(args)).map {
         LatencyNetworkRecord(
           architectureHash: $0["architecture_hash"], canonicalText: $0["canonical_text"], purpose: $0["purpose"],
-          milliseconds: $0["milliseconds"], p10: $0["p10_ms"], p90: $0["p90_ms"], runs: $0["runs"], predicted: $0["predicted_ms"])
+          milliseconds: $0["milliseconds"], p10: $0["p10_ms"], p90: $0["p90_ms"], runs: $0["runs"], predicted: $0["predicted_ms"],
+          driftRatio: $0["drift_ratio"])
       }
     }
   }
@@ -221,12 +236,13 @@ extension ResultsStore {
     try write { db in
       try db.execute(
         sql: """
-          INSERT INTO latency_validations (run_id, profile_id, space_path, space_hash, kind, count, seed, rmse_ms, mape, within5, within10, created_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT INTO latency_validations (run_id, profile_id, space_path, space_hash, kind, count, seed, rmse_ms, mape, within5, within10,
+            drift_ratio, corrected_mape, corrected_within5, corrected_within10, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [
           run, v.profileID, v.spacePath, v.spaceHash, v.kind, v.count, v.seed.map { Int64(bitPattern: $0) }, v.rmseMilliseconds, v.mape,
-          v.within5, v.within10, Self.now(),
+          v.within5, v.within10, v.driftRatio, v.correctedMape, v.correctedWithin5, v.correctedWithin10, Self.now(),
         ])
     }
   }
@@ -238,7 +254,8 @@ extension ResultsStore {
         LatencyValidationRecord(
           profileID: $0["profile_id"], spacePath: $0["space_path"], spaceHash: $0["space_hash"], kind: $0["kind"], count: $0["count"],
           seed: ($0["seed"] as Int64?).map { UInt64(bitPattern: $0) }, rmseMilliseconds: $0["rmse_ms"], mape: $0["mape"],
-          within5: $0["within5"], within10: $0["within10"])
+          within5: $0["within5"], within10: $0["within10"], driftRatio: $0["drift_ratio"], correctedMape: $0["corrected_mape"],
+          correctedWithin5: $0["corrected_within5"], correctedWithin10: $0["corrected_within10"])
       }
     }
   }

@@ -7,6 +7,7 @@ enum Schema {
     ("v1-runs-architectures-evaluations", v1),
     (LatencyTables.name, LatencyTables.migrate),
     (NetAdaptTables.name, NetAdaptTables.migrate),
+    (DriftTables.name, DriftTables.migrate),
   ]
 
   static var migrator: DatabaseMigrator {
