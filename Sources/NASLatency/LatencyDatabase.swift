@@ -45,21 +45,22 @@ public final class LatencyDatabase: LatencySampleSink {
       }, profile: profile.id, run: run)
   }
 
-  public func fittedNetworkHashes() throws -> Set<String> {
-    Set(try store.networkTimings(profile: profile.id, purpose: "fit").map(\.architectureHash))
+  public func fittedNetworkCounts() throws -> [String: Int] {
+    Dictionary(grouping: try store.networkTimings(profile: profile.id, purpose: "fit"), by: \.architectureHash).mapValues(\.count)
   }
 
   public func recordNetwork(_ arch: Architecture, timing: TimingSummary) throws {
     try recordNetwork(arch, timing: timing, purpose: "fit", predicted: nil)
   }
 
-  /// Records a whole-network timing for `purpose` (fit, validate, measure).
-  public func recordNetwork(_ arch: Architecture, timing: TimingSummary, purpose: String, predicted: Double?) throws {
+  /// Records a whole-network timing for `purpose` (fit, validate, measure); a validated
+  /// network carries its chunk's `driftRatio` (``DriftReferences``).
+  public func recordNetwork(_ arch: Architecture, timing: TimingSummary, purpose: String, predicted: Double?, driftRatio: Double? = nil) throws {
     try store.recordArchitecture(arch, spacePath: nil)
     try store.recordNetworkTiming(
       LatencyNetworkRecord(
         architectureHash: arch.canonicalHash, purpose: purpose, milliseconds: timing.latency / 1000, p10: timing.p10 / 1000,
-        p90: timing.p90 / 1000, runs: timing.runs, predicted: predicted), profile: profile.id, run: run)
+        p90: timing.p90 / 1000, runs: timing.runs, predicted: predicted, driftRatio: driftRatio), profile: profile.id, run: run)
   }
 
   /// Every sample of the profile.
@@ -71,11 +72,21 @@ public final class LatencyDatabase: LatencySampleSink {
     }
   }
 
-  /// Whole networks timed for fitting.
+  /// Whole networks timed for fitting, one per architecture: `nas bench` times each once per
+  /// pass, and its value is the quantile of those timings the unit tables keep of their samples
+  /// (``TimingSummary/latencyQuantile``), so networks and units stand for the same speed of the machine.
   public func fitNetworks() throws -> [NetworkSample] {
-    try store.networkTimings(profile: profile.id, purpose: "fit").compactMap { r in
-      guard let text = r.canonicalText, let arch = try? DSL.parseArchitecture(text, file: "<database>") else { return nil }
-      return NetworkSample(architecture: arch, milliseconds: r.milliseconds)
+    let rows = try store.networkTimings(profile: profile.id, purpose: "fit")
+    var order: [String] = []
+    var byHash: [String: [LatencyNetworkRecord]] = [:]
+    for r in rows {
+      if byHash[r.architectureHash] == nil { order.append(r.architectureHash) }
+      byHash[r.architectureHash, default: []].append(r)
+    }
+    return order.compactMap { hash in
+      let timings = byHash[hash] ?? []
+      guard let text = timings.first?.canonicalText, let arch = try? DSL.parseArchitecture(text, file: "<database>") else { return nil }
+      return NetworkSample(architecture: arch, milliseconds: TimingSummary.quantile(timings.map(\.milliseconds).sorted(), TimingSummary.latencyQuantile))
     }
   }
 

@@ -9,8 +9,8 @@ public protocol LatencySampleSink: AnyObject {
   func sampleCounts() throws -> [String: Int]
   /// Stores samples (one transaction).
   func record(_ samples: [LatencySample]) throws
-  /// Whole-network timings already stored for fitting, by architecture hash.
-  func fittedNetworkHashes() throws -> Set<String>
+  /// How many whole-network timings for fitting each architecture hash already has.
+  func fittedNetworkCounts() throws -> [String: Int]
   /// Stores a whole-network timing for fitting.
   func recordNetwork(_ arch: Architecture, timing: TimingSummary) throws
 }
@@ -21,7 +21,9 @@ public protocol LatencySampleSink: AnyObject {
 /// last tens of seconds: samples seconds apart share them, samples a pass apart mostly do not,
 /// and the table's low quantile of them (``LatencyPredictor/tableValues(_:)``) finds the
 /// machine's usual speed. A pass builds the configurations in chunks and commits each chunk at
-/// once, so an interrupted run resumes where it stopped.
+/// once, so an interrupted run resumes where it stopped. The plan's whole networks are timed
+/// at the end of every pass (all together, interleaved), for the same reason: a network timed
+/// only once, at one moment, carries that moment's speed into the overhead term.
 public struct Microbenchmark {
   public var threads: Int
   /// Samples per configuration (passes).
@@ -50,8 +52,11 @@ public struct Microbenchmark {
     public var alreadyMeasured: Int
     public var measured: Int
     public var samples: Int
+    /// Distinct whole networks in the plan, and how many got their `rounds` timings in this run.
     public var networks: Int
     public var networksMeasured: Int
+    /// Whole-network timings taken in this run (one per network per pass).
+    public var networkTimings: Int
     public var seconds: Double
     public var interrupted: Bool
   }
@@ -64,14 +69,16 @@ public struct Microbenchmark {
     var have = try sink.sampleCounts()
     let todo = plan.items.filter { (have[$0.key] ?? 0) < rounds }
     let missing = todo.map { rounds - (have[$0.key] ?? 0) }
-    let networkHashes = try sink.fittedNetworkHashes()
-    let networks = plan.networks.filter { !networkHashes.contains($0.canonicalHash) }
+    var timed = try sink.fittedNetworkCounts()
+    var seen = Set<String>()
+    let networks = plan.networks.filter { seen.insert($0.canonicalHash).inserted && (timed[$0.canonicalHash] ?? 0) < rounds }
     var summary = Summary(
       configurations: plan.items.count, alreadyMeasured: plan.items.count - todo.count, measured: 0, samples: 0,
-      networks: plan.networks.count, networksMeasured: 0, seconds: 0, interrupted: false)
-    progress?.setTotal(missing.reduce(0, +) + networks.count)
+      networks: seen.count, networksMeasured: 0, networkTimings: 0, seconds: 0, interrupted: false)
+    let networkMissing = networks.map { rounds - (timed[$0.canonicalHash] ?? 0) }
+    progress?.setTotal(missing.reduce(0, +) + networkMissing.reduce(0, +))
     var rng = SeededGenerator(seed: seed)
-    let passCount = missing.max() ?? 0
+    let passCount = max(missing.max() ?? 0, networkMissing.max() ?? 0)
     passes: for pass in 0..<passCount {
       var items = todo.filter { (have[$0.key] ?? 0) < rounds }
       rng.shuffle(&items)
@@ -89,20 +96,26 @@ public struct Microbenchmark {
         index += chunk.count
         progress?.advance(by: chunk.count, note: "pass \(pass + 1) of \(passCount)")
       }
-    }
-    summary.measured = todo.filter { (have[$0.key] ?? 0) >= rounds }.count
-    if !summary.interrupted {
-      // Timed exactly as validation times networks, so the overhead term fitted on them
-      // carries no difference of method.
+      // Once per pass, all in one interleaved group and timed exactly as validation times
+      // networks: each network's timings then spread over the run as its units' samples do, so
+      // the overhead term compares the two at the same speeds of the machine.
+      let due = networks.filter { (timed[$0.canonicalHash] ?? 0) < rounds }
+      guard !due.isEmpty else { continue }
+      if shouldStop() {
+        summary.interrupted = true
+        break passes
+      }
       let timings = try NetworkTimer.measureAll(
-        networks, threads: threads, policy: networkPolicy, chunkSize: max(1, networks.count), seed: seed, shouldStop: shouldStop,
+        due, threads: threads, policy: networkPolicy, chunkSize: due.count, seed: seed &+ UInt64(pass),
         record: { measured in
           for (arch, timing) in measured { try sink.recordNetwork(arch, timing: timing) }
-          progress?.advance(by: measured.count, note: "networks")
         })
-      summary.networksMeasured = timings.count
-      summary.interrupted = timings.count < networks.count
+      for arch in due { timed[arch.canonicalHash, default: 0] += 1 }
+      summary.networkTimings += timings.count
+      progress?.advance(by: timings.count, note: "pass \(pass + 1) of \(passCount): networks")
     }
+    summary.measured = todo.filter { (have[$0.key] ?? 0) >= rounds }.count
+    summary.networksMeasured = networks.filter { (timed[$0.canonicalHash] ?? 0) >= rounds }.count
     summary.seconds = Date().timeIntervalSince(start)
     return summary
   }

@@ -10,11 +10,11 @@ import XCTest
 /// Samples kept in memory, for the microbenchmark runner.
 final class MemorySink: LatencySampleSink {
   var samples: [LatencySample] = []
-  var networks: [String: TimingSummary] = [:]
+  var networks: [String: [TimingSummary]] = [:]
   func sampleCounts() throws -> [String: Int] { Dictionary(grouping: samples, by: \.key).mapValues(\.count) }
   func record(_ s: [LatencySample]) throws { samples += s }
-  func fittedNetworkHashes() throws -> Set<String> { Set(networks.keys) }
-  func recordNetwork(_ arch: Architecture, timing: TimingSummary) throws { networks[arch.canonicalHash] = timing }
+  func fittedNetworkCounts() throws -> [String: Int] { networks.mapValues(\.count) }
+  func recordNetwork(_ arch: Architecture, timing: TimingSummary) throws { networks[arch.canonicalHash, default: []].append(timing) }
 }
 
 final class BenchAndStoreTests: XCTestCase {
@@ -80,10 +80,20 @@ final class BenchAndStoreTests: XCTestCase {
     XCTAssertTrue(sink.samples.allSatisfy { $0.microseconds > 0 && $0.runs >= 2 })
     XCTAssertEqual(Dictionary(grouping: sink.samples, by: \.key).values.map(\.count).min(), 2)
     XCTAssertEqual(first.networksMeasured, 2)
+    XCTAssertEqual(first.networkTimings, 4, "each network once per pass")
+    XCTAssertEqual(sink.networks.values.map(\.count), [2, 2])
     let again = try bench.run(p, into: sink)
     XCTAssertEqual(again.measured, 0)
     XCTAssertEqual(again.alreadyMeasured, p.items.count)
     XCTAssertEqual(again.networksMeasured, 0)
+    XCTAssertEqual(again.networkTimings, 0)
+    // A network that has fewer timings than passes gets the rest on its own passes.
+    let hash = try XCTUnwrap(sink.networks.keys.first)
+    sink.networks[hash]?.removeLast()
+    let topUp = try bench.run(p, into: sink)
+    XCTAssertEqual(topUp.networkTimings, 1)
+    XCTAssertEqual(topUp.samples, 0)
+    XCTAssertEqual(sink.networks[hash]?.count, 2)
     let stopped = try Microbenchmark(rounds: 3, policy: quick).run(p, into: MemorySink(), shouldStop: { true })
     XCTAssertTrue(stopped.interrupted)
     XCTAssertEqual(stopped.measured, 0)

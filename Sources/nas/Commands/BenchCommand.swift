@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
   @Option(name: .customLong("arch"), help: "An .arch file whose units to add (repeatable).") var archs: [String] = []
   @Flag(help: "Leave out the shipped reference networks.") var noReferences = false
   @Option(help: "Threads (pthreadpool).") var threads = 1
-  @Option(help: "Samples per configuration (each on a different pass over the configurations).") var rounds = Microbenchmark().rounds
+  @Option(help: "Passes over the plan: samples per configuration, and timings per whole network (one each per pass).") var rounds = Microbenchmark().rounds
   @Option(help: "Shrunk networks per space whose units are measured off the choice grid.") var offgrid = 40
   @Option(help: "Whole networks per space timed for the network overhead term.") var fitNetworks = BenchPlan.Options().fitNetworksPerSpace
   @Option(help: "Seed of the sampled and shrunk networks and of the measuring order.") var seed: UInt64 = 0xBE7C4
