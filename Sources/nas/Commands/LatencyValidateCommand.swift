@@ -30,6 +30,14 @@ struct LatencyValidate: ParsableCommand {
   @Option(help: "Random seed.") var seed: UInt64 = 1
   @Flag(help: "Shrink each sampled network to random channel counts (multiples of 8), off the choice grid.") var shrink = false
   @Option(help: "Threads (pthreadpool).") var threads = 1
+  @Option(help: "Interleaved rounds each network is timed in per pass; a pass's latency is the lower quartile of its round medians.")
+  var rounds = NetworkTimingPolicy.standard.rounds
+  @Option(help: "Passes over all the networks, minutes apart; the measured latency is the lower quartile of the passes, as `nas bench` keeps.")
+  var passes = 4
+  @Option(
+    help: ArgumentHelp(
+      "Networks timed by `nas bench` to time again with every chunk, measuring how much the machine's speed drifted since (0: none).",
+      valueName: "n")) var references = 8
   @Option(help: "The results database.") var db = ResultsStore.defaultPath
   @Flag(help: "Print every network.") var verbose = false
   @Flag(help: "No progress output.") var quiet = false
@@ -37,34 +45,46 @@ struct LatencyValidate: ParsableCommand {
 
   func run() throws {
     guard count >= 1, threads >= 1 else { throw ValidationError("--count and --threads must be at least 1") }
+    guard references >= 0, rounds >= 1, passes >= 1 else {
+      throw ValidationError("--references must be 0 or more, --rounds and --passes at least 1")
+    }
+    var policy = NetworkTimingPolicy.standard
+    policy.rounds = rounds
     let loaded = try CLI.loadSpace(space)
     let archs = try LatencyWorkload.architectures(loaded, count: count, seed: seed, shrink: shrink)
     let store = try LatencyFiles.openExisting(db)
     let kind = shrink ? "shrunk" : "sampled"
     let interrupt = Interrupt.install(message: "stopping after this network (Ctrl-C again to quit now)")
-    let progress = ProgressReporter(label: "networks", total: count, enabled: !quiet)
+    let progress = ProgressReporter(label: "network timings", total: count * passes, enabled: !quiet)
     let result: ValidationResult
     let profile: DeviceProfile
     do {
       let predictor = try LatencyService.predictor(store: store, threads: threads)
       profile = predictor.profile
       let database = try LatencyDatabase(store: store, profile: profile)
-      let parameters = ["count": "\(count)", "seed": "\(seed)", "kind": kind, "threads": "\(threads)"]
+      let parameters = [
+        "count": "\(count)", "seed": "\(seed)", "kind": kind, "threads": "\(threads)", "rounds": "\(rounds)", "passes": "\(passes)",
+        "references": "\(references)",
+      ]
       let run = try store.createRun(
         kind: .validate, name: "validate \(kind)", commandLine: CommandLine.arguments.joined(separator: " "),
         parametersJSON: (try? JSONOutput.string(parameters)) ?? "{}", spacePath: space, spaceHash: loaded.sourceHash, seed: seed,
         toolVersion: NASVersion.string, deviceProfile: profile.id)
       database.run = run
-      result = try LatencyValidator(threads: threads).validate(
+      let drift = DriftReferences.choose(from: try database.fitNetworks(), count: references)
+      result = try LatencyValidator(threads: threads, policy: policy, passes: passes, references: drift).validate(
         archs, predictor: predictor, progress: progress, shouldStop: { interrupt.isSet },
-        record: { arch, timing, predicted in
-          try database.recordNetwork(arch, timing: timing, purpose: "validate", predicted: predicted)
+        record: { arch, timing, predicted, ratio in
+          try database.recordNetwork(arch, timing: timing, purpose: "validate", predicted: predicted, driftRatio: ratio)
         })
+      let corrected = result.driftCorrected
       try store.recordValidation(
         LatencyValidationRecord(
           profileID: profile.id, spacePath: space, spaceHash: loaded.sourceHash, kind: kind, count: result.count, seed: seed,
-          rmseMilliseconds: result.rmse, mape: result.mape, within5: result.within5, within10: result.within10), run: run)
-      try store.setRunStatus(run, result.count < count ? .interrupted : .finished)
+          rmseMilliseconds: result.rmse, mape: result.mape, within5: result.within5, within10: result.within10,
+          driftRatio: corrected.map { TimingSummary.median($0.ratios) }, correctedMape: corrected?.accuracy.mape,
+          correctedWithin5: corrected?.accuracy.within5, correctedWithin10: corrected?.accuracy.within10), run: run)
+      try store.setRunStatus(run, result.count < count || result.rows.contains { $0.passes.count < passes } ? .interrupted : .finished)
     } catch {
       throw CLI.Failure(description: "\(error)")
     }
@@ -74,14 +94,30 @@ struct LatencyValidate: ParsableCommand {
       return
     }
     let rows = verbose ? result.rows : Array(result.rows.sorted { abs($0.errorPercent) > abs($1.errorPercent) }.prefix(5))
-    var t = TextTable(headers: ["network", "predicted ms", "measured ms", "error %"], rightAligned: [1, 2, 3])
-    for r in rows { t.append([r.name, Format.fixed(r.predicted, 3), Format.fixed(r.measured, 3), Format.fixed(r.errorPercent, 1)]) }
+    var t = TextTable(
+      headers: ["network", "predicted ms", "measured ms", "error %", "corrected ms", "corrected error %"], rightAligned: [1, 2, 3, 4, 5])
+    for r in rows {
+      t.append([
+        r.name, Format.fixed(r.predicted, 3), Format.fixed(r.measured, 3), Format.fixed(r.errorPercent, 1),
+        r.correctedMeasured.map { Format.fixed($0, 3) } ?? "-", r.correctedErrorPercent.map { Format.fixed($0, 1) } ?? "-",
+      ])
+    }
     if !verbose { print("largest errors:") }
     print(t.render())
     print(
-      "\n\(space) (\(kind), seed \(seed), \(threads) thread\(threads == 1 ? "" : "s"), profile \(profile.id)): \(result.count) networks  "
+      "\n\(space) (\(kind), seed \(seed), \(threads) thread\(threads == 1 ? "" : "s"), profile \(profile.id)): \(result.count) networks, "
+        + "\(result.passes) pass\(result.passes == 1 ? "" : "es")  "
         + "RMSE \(Format.fixed(result.rmse, 3)) ms  MAPE \(Format.fixed(result.mape, 2))%  "
-        + "within 5%: \(Format.fixed(100 * result.within5, 1))%  within 10%: \(Format.fixed(100 * result.within10, 1))%")
+        + "within 5%: \(Format.fixed(100 * result.within5, 1))%  within 10%: \(Format.fixed(100 * result.within10, 1))%  "
+        + "mean error \(Format.fixed(result.meanError, 1))%")
+    if let c = result.driftCorrected {
+      print(
+        "drift: \(c.references) reference networks ran \(c.ratios.map { Format.fixed($0, 3) }.joined(separator: ", "))x their `nas bench` times "
+          + "(chunk by chunk); against measurements divided by that: MAPE \(Format.fixed(c.accuracy.mape, 2))%  within 5%: \(Format.fixed(100 * c.accuracy.within5, 1))%  "
+          + "within 10%: \(Format.fixed(100 * c.accuracy.within10, 1))%  mean error \(Format.fixed(c.accuracy.meanError, 1))%")
+    } else {
+      print("drift: not measured (no reference networks: --references 0, or `nas bench` timed no whole networks)")
+    }
   }
 }
 
@@ -92,10 +128,14 @@ struct LatencyValidateOutput: Encodable {
   var threads: Int
   var profile: String
   var count: Int
+  var passes: Int
   var rmse: Double
   var mape: Double
   var within5: Double
   var within10: Double
+  var meanError: Double
+  /// Figures with each prediction scaled by its chunk's drift ratio; absent without references.
+  var driftCorrected: ValidationResult.DriftCorrection?
   var networks: [ValidationResult.Row]
   init(space: String, kind: String, seed: UInt64, threads: Int, profile: String, result: ValidationResult) {
     self.space = space
@@ -104,10 +144,13 @@ struct LatencyValidateOutput: Encodable {
     self.threads = threads
     self.profile = profile
     count = result.count
+    passes = result.passes
     rmse = result.rmse
     mape = result.mape
     within5 = result.within5
     within10 = result.within10
+    meanError = result.meanError
+    driftCorrected = result.driftCorrected
     networks = result.rows
   }
 }
