@@ -12,6 +12,9 @@
 #                 must not exist yet, since the table-building time is from an empty database
 #   LATENCY_OUT   where every command's raw output is kept (default: next to the database)
 #   SEED          validation seed (default 1)
+#   BENCH_ROUNDS  samples per unit configuration and timings per fit network (`nas bench
+#                 --rounds`, default 8; `nas bench` and `nas search` default to 4, which halves
+#                 the table time and leaves more noise in the tables)
 #   PYTHON        a Python with onnx, onnxruntime and numpy (default python3); without them
 #                 the onnxruntime column falls back to the figures quoted in issue 4, marked so
 #   LATENCY_NICE  run every timed command under `nice -n LATENCY_NICE` (e.g. -20, as root) so
@@ -25,6 +28,7 @@ NAS=${1:-.build/release/nas}
 NICE=()
 [[ -z "${LATENCY_NICE:-}" ]] || NICE=(nice -n "$LATENCY_NICE")
 SEED=${SEED:-1}
+BENCH_ROUNDS=${BENCH_ROUNDS:-8}
 PYTHON=${PYTHON:-python3}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [[ -z "${LATENCY_DB:-}" ]]; then
@@ -49,13 +53,13 @@ log "machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p'), $(nproc) cores;
 log "database $LATENCY_DB, raw output in $OUT${NICE[*]:+, timed commands under ${NICE[*]}}"
 
 # 1. Tables for the shipped spaces (and the shipped reference networks) from an empty database.
-CMD="$NAS bench --threads 1 --db $LATENCY_DB --quiet --json"
+CMD="$NAS bench --threads 1 --rounds $BENCH_ROUNDS --db $LATENCY_DB --quiet --json"
 log "$CMD"
 start=$(date +%s.%N)
 "${NICE[@]}" $CMD > "$OUT/bench.json"
 end=$(date +%s.%N)
 wall=$(echo "$end - $start" | bc)
-row "tables for ${#SPACES[@]} shipped spaces + references, from an empty database (wall time)" \
+row "tables for ${#SPACES[@]} shipped spaces + references, from an empty database, $BENCH_ROUNDS passes (wall time)" \
   "$(printf '%.0f s' "$wall") ($(jq -r '.bench.configurations' "$OUT/bench.json") configurations, $(jq -r '.bench.samples' "$OUT/bench.json") samples, $(jq -r '.bench.networksMeasured' "$OUT/bench.json") networks)" "$CMD"
 
 CMD="$NAS latency fit --threads 1 --db $LATENCY_DB"
@@ -70,7 +74,10 @@ for k in macs features local; do
 done
 row "network overhead term" "$(jq -r '"measured = \((1 + .overhead.proportional) * 10000 | round / 10000) x units + \(.overhead.intercept * 10 | round / 10) us (\(.overhead.networks) networks)"' "$OUT/fit.json")" "$CMD"
 
-# 2. Validation: sampled networks per space, then networks shrunk off the choice grid.
+# 2. Validation: sampled networks per space, then networks shrunk off the choice grid, each
+# network timed in 4 passes (validate's default). Each chunk of 50 is timed together with 8 of
+# the networks `nas bench` timed, whose now/then ratio is the machine's speed drift since the
+# tables; both raw and corrected figures are kept.
 validate() {  # space count shrink(yes/no)
   local space=$1 count=$2 shrink=$3 name flag="" label
   name=$(basename "$space" .space)
@@ -80,8 +87,10 @@ validate() {  # space count shrink(yes/no)
   local file="$OUT/validate-$name-$([[ $shrink == yes ]] && echo shrunk || echo sampled).json"
   log "$cmd (load $(cut -d' ' -f1 /proc/loadavg))"
   "${NICE[@]}" $cmd > "$file"
-  row "$name: $count $label networks, within ±10% / ±5%, MAPE" \
-    "$(pct .within10 "$file")% / $(pct .within5 "$file")%, MAPE $(jq -r '.mape * 100 | round / 100' "$file")%" "$cmd"
+  row "$name: $count $label networks, within ±10% / ±5%, MAPE, mean error (raw)" \
+    "$(pct .within10 "$file")% / $(pct .within5 "$file")%, MAPE $(jq -r '.mape * 100 | round / 100' "$file")%, mean $(jq -r '.meanError * 10 | round / 10' "$file")%" "$cmd"
+  row "$name: $count $label networks, drift-corrected (each pass's latency divided by its chunk's reference speed factor)" \
+    "$(jq -r '.driftCorrected | if . == null then "no reference networks" else "\(.accuracy.within10 * 1000 | round / 10)% / \(.accuracy.within5 * 1000 | round / 10)%, MAPE \(.accuracy.mape * 100 | round / 100)%, mean \(.accuracy.meanError * 10 | round / 10)%; factor \(.ratios | map(. * 1000 | round / 1000 | tostring) | join(", ")) (\(.references) references)" end' "$file")" "$cmd"
 }
 for s in "${SPACES[@]}"; do validate "$s" 100 no; done
 for s in "${SPACES[@]}"; do validate "$s" 50 yes; done
@@ -97,6 +106,14 @@ agree=$(jq -n --slurpfile a "$OUT/validate-$first-sampled.json" --slurpfile b "$
   | ($d | length) as $n
   | "\([$d[] | select(. <= 10)] | length / $n * 1000 | round / 10)% within ±10%, \([$d[] | select(. <= 5)] | length / $n * 1000 | round / 10)% within ±5%, mean absolute difference \(($d | add / $n) * 100 | round / 100)%"')
 row "repeatability: the same 100 $first networks measured twice (second against first)" "${agree//\"/}" "$cmd (run twice)"
+agree=$(jq -n --slurpfile a "$OUT/validate-$first-sampled.json" --slurpfile b "$OUT/validate-$first-sampled-again.json" '
+  [$a[0].networks, $b[0].networks] | transpose
+  | map(select(.[0].correctedMeasured != null and .[1].correctedMeasured != null)
+        | ((.[1].correctedMeasured - .[0].correctedMeasured) / .[0].correctedMeasured * 100) | fabs) as $d
+  | ($d | length) as $n
+  | if $n == 0 then "no reference networks" else
+    "\([$d[] | select(. <= 10)] | length / $n * 1000 | round / 10)% within ±10%, \([$d[] | select(. <= 5)] | length / $n * 1000 | round / 10)% within ±5%, mean absolute difference \(($d | add / $n) * 100 | round / 100)%" end')
+row "repeatability of the drift-corrected measurements (median over passes of latency / the chunk's drift factor)" "${agree//\"/}" "$cmd (run twice)"
 
 # 3. Prediction throughput (what search and NetAdapt pay per architecture).
 for s in "${SPACES[@]}"; do
