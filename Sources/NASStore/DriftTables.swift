@@ -11,7 +11,7 @@ enum DriftTables {
       sql: """
         ALTER TABLE latency_networks ADD COLUMN drift_ratio REAL;          -- validate: speed factor of its chunk
         ALTER TABLE latency_validations ADD COLUMN drift_ratio REAL;       -- median of the chunks' factors
-        ALTER TABLE latency_validations ADD COLUMN corrected_mape REAL;    -- percent, predictions × chunk factor
+        ALTER TABLE latency_validations ADD COLUMN corrected_mape REAL;    -- percent, against latency / chunk factor
         ALTER TABLE latency_validations ADD COLUMN corrected_within5 REAL;
         ALTER TABLE latency_validations ADD COLUMN corrected_within10 REAL;
         """)

@@ -84,8 +84,8 @@ public struct LatencyValidationRecord: Codable, Sendable, Hashable {
   public var mape: Double
   public var within5: Double
   public var within10: Double
-  /// Drift correction (nil without reference networks): the median speed factor and the
-  /// figures with predictions scaled by it chunk by chunk.
+  /// Drift correction (nil without reference networks): the median of the chunks' speed
+  /// factors, and the figures against each network's median over passes of latency / factor.
   public var driftRatio: Double?
   public var correctedMape: Double?
   public var correctedWithin5: Double?

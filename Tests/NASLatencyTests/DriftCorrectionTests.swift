@@ -14,6 +14,17 @@ final class DriftCorrectionTests: XCTestCase {
     return try (0..<count).map { _ in try space.sample(using: &rng) }
   }
 
+  /// A predictor whose table has every unit of `archs` at 20 us.
+  func tablePredictor(_ archs: [Architecture]) throws -> LatencyPredictor {
+    var samples: [LatencySample] = []
+    for arch in archs {
+      for p in try arch.placedUnits() {
+        samples.append(LatencySample(configuration: UnitKey.normalized(p.unit, input: p.input), source: .grid, microseconds: 20, runs: 1))
+      }
+    }
+    return try LatencyPredictor.fit(profile: PredictorTests.profile, samples: samples, networks: []).0
+  }
+
   func testReferencesSpanTheRecordedLatencies() throws {
     let archs = try tinyNetworks(1, seed: 1)
     let recorded = (1...9).map { NetworkSample(architecture: archs[0], milliseconds: Double($0)) }.shuffled()
@@ -36,13 +47,7 @@ final class DriftCorrectionTests: XCTestCase {
   /// own chunk's factor, and its raw latency the lower quartile of its passes.
   func testValidationDividesEachPassByItsChunksFactor() throws {
     let archs = try tinyNetworks(3, seed: 4)
-    var samples: [LatencySample] = []
-    for arch in archs {
-      for p in try arch.placedUnits() {
-        samples.append(LatencySample(configuration: UnitKey.normalized(p.unit, input: p.input), source: .grid, microseconds: 20, runs: 1))
-      }
-    }
-    let (predictor, _) = try LatencyPredictor.fit(profile: PredictorTests.profile, samples: samples, networks: [])
+    let predictor = try tablePredictor(archs)
     let reference = try tinyNetworks(1, seed: 11)[0]
     let policy = NetworkTimingPolicy(rounds: 6, warmupRuns: 1, minRuns: 20, roundMilliseconds: 0, processWarmupSeconds: 0)
     let now = try NetworkTimer.measure(reference, policy: policy).milliseconds
@@ -76,13 +81,7 @@ final class DriftCorrectionTests: XCTestCase {
 
   func testWithoutReferencesThereIsNoCorrection() throws {
     let archs = try tinyNetworks(2, seed: 4)
-    var samples: [LatencySample] = []
-    for arch in archs {
-      for p in try arch.placedUnits() {
-        samples.append(LatencySample(configuration: UnitKey.normalized(p.unit, input: p.input), source: .grid, microseconds: 20, runs: 1))
-      }
-    }
-    let (predictor, _) = try LatencyPredictor.fit(profile: PredictorTests.profile, samples: samples, networks: [])
+    let predictor = try tablePredictor(archs)
     let result = try LatencyValidator(policy: .quick).validate(archs, predictor: predictor)
     XCTAssertNil(result.driftCorrected)
     XCTAssertEqual(result.count, 2)
