@@ -113,7 +113,7 @@ agree=$(jq -n --slurpfile a "$OUT/validate-$first-sampled.json" --slurpfile b "$
   | ($d | length) as $n
   | if $n == 0 then "no reference networks" else
     "\([$d[] | select(. <= 10)] | length / $n * 1000 | round / 10)% within ±10%, \([$d[] | select(. <= 5)] | length / $n * 1000 | round / 10)% within ±5%, mean absolute difference \(($d | add / $n) * 100 | round / 100)%" end')
-row "repeatability of the drift-corrected measurements (median over passes of latency / the chunk's drift factor)" "${agree//\"/}" "$cmd (run twice)"
+row "repeatability of the drift-corrected measurements (fastest over passes of latency / the chunk's drift factor)" "${agree//\"/}" "$cmd (run twice)"
 
 # 3. Prediction throughput (what search and NetAdapt pay per architecture).
 for s in "${SPACES[@]}"; do
@@ -168,7 +168,7 @@ echo "| figure | value | command |"
 echo "|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
 echo
-echo 'Reference networks, 224x224, batch norm folded, float32, one thread (`nas latency measure`: the lower quartile of 8 round medians, see docs/latency.md):'
+echo 'Reference networks, 224x224, batch norm folded, float32, one thread (`nas latency measure`: the fastest run of 8 rounds, see docs/latency.md):'
 echo
 echo "| network | XNNPACK ms (nas latency measure) | predicted ms | onnxruntime ms | XNNPACK / onnxruntime | command |"
 echo "|---|---|---|---|---|---|"

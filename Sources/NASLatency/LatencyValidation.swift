@@ -8,7 +8,7 @@ public struct ValidationResult: Codable, Sendable {
     public var name: String
     public var hash: String
     public var predicted: Double
-    /// The measured latency: the lower quartile of the passes (``TimingSummary/latencyQuantile``,
+    /// The measured latency: the fastest of the passes (``TimingSummary/latencyQuantile``,
     /// what the tables keep of their samples), in milliseconds.
     public var measured: Double
     /// (predicted − measured) / measured, in percent.
@@ -18,7 +18,7 @@ public struct ValidationResult: Codable, Sendable {
     /// The machine's speed factor while each pass's chunk was timed (``DriftReferences``);
     /// empty without references.
     public var driftRatios: [Double]
-    /// The median over passes of latency / speed factor: the latency at the speed of the
+    /// The fastest over passes of latency / speed factor: the latency at the speed of the
     /// machine when the tables were measured. Nil without references.
     public var correctedMeasured: Double?
     /// (predicted − correctedMeasured) / correctedMeasured, in percent.
@@ -82,7 +82,9 @@ public struct ValidationResult: Codable, Sendable {
   /// A row from a network's per-pass latencies (ms) and, with references, their chunks' factors.
   static func row(name: String, hash: String, predicted: Double, passes: [Double], ratios: [Double]) -> Row {
     let measured = TimingSummary.quantile(passes.sorted(), TimingSummary.latencyQuantile)
-    let corrected = ratios.count == passes.count && !ratios.isEmpty ? TimingSummary.median(zip(passes, ratios).map { $0 / $1 }) : nil
+    let corrected =
+      ratios.count == passes.count && !ratios.isEmpty
+      ? TimingSummary.quantile(zip(passes, ratios).map { $0 / $1 }.sorted(), TimingSummary.latencyQuantile) : nil
     return Row(
       name: name, hash: hash, predicted: predicted, measured: measured, errorPercent: 100 * (predicted - measured) / measured,
       passes: passes, driftRatios: ratios, correctedMeasured: corrected, correctedErrorPercent: corrected.map { 100 * (predicted - $0) / $0 })

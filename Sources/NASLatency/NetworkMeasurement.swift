@@ -9,7 +9,7 @@ public struct NetworkMeasurement: Codable, Sendable {
   public var params: Int
   public var threads: Int
   public var policy: NetworkTimingPolicy
-  /// Every timed run; `latency` is the policy's quantile of the round medians (``NetworkTimingPolicy``).
+  /// Every timed run; `latency` is the policy's quantile of them (``NetworkTimingPolicy``).
   public var timing: TimingSummary
   /// The latency in milliseconds.
   public var milliseconds: Double { timing.latency / 1000 }
@@ -65,7 +65,7 @@ public struct UnitTiming: Codable, Sendable {
 
 extension NetworkTimer {
   /// Times every unit of `architecture` on its own (each built as a one-unit network), taking
-  /// `rounds` samples in turn and keeping the quantile the unit tables keep
+  /// `rounds` samples in turn and keeping what the unit tables keep
   /// (``TimingSummary/latencyQuantile``), so the sum compares with the network as a prediction does.
   public static func measureUnits(
     _ architecture: Architecture, threads: Int = 1, rounds: Int = 4, policy: SamplingPolicy = .standard

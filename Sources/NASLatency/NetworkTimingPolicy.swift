@@ -9,11 +9,11 @@ import NASSupport
 ///
 /// A measurement is `rounds` rounds, each `warmupRuns` untimed runs (the network's weights back
 /// into cache) and then timed runs lasting at least `roundMilliseconds` (`minRuns` at least).
-/// The network's latency is the lower quartile (`quantile`) of the round medians: on this
-/// 2-core VM a network's round medians move between levels about 10% apart over seconds,
-/// with the machine otherwise idle (other tenants of the host), and a low quantile finds the
-/// faster level again in every measurement where a middle one flips between them. The unit
-/// tables take the same quantile of their samples (``LatencyPredictor/tableValues(_:)``).
+/// The network's latency is the `quantile` of all its timed runs, by default the fastest
+/// (``TimingSummary/latencyQuantile``): on these shared VMs other tenants on the sibling
+/// hyperthread slow a run by up to 30%, in bursts of milliseconds whose share drifts over
+/// minutes, so medians wander by 10-20% while the fastest runs repeat within 2-3%. The unit
+/// tables keep the fastest of their samples too (``LatencyPredictor/tableValues(_:)``).
 /// Several networks are timed in interleaved rounds
 /// (``NetworkTimer/measureInterleaved(_:policy:seed:shouldStop:)``): each round visits every
 /// network in a fresh random order, so a burst of machine load costs many networks one round
@@ -26,7 +26,7 @@ public struct NetworkTimingPolicy: Codable, Sendable, Hashable {
   /// Seconds of untimed runs before a process's first timing, so it starts at the speed a
   /// long-running process has (on a Xeon guest a fresh process ran 9-17% slower at first).
   public var processWarmupSeconds: Double
-  /// Which quantile of the round medians is the latency.
+  /// Which quantile of all timed runs is the latency (0: the fastest).
   public var quantile: Double
 
   public init(
@@ -72,7 +72,7 @@ private final class ProcessWarmup: @unchecked Sendable {
 
 extension NetworkTimer {
   /// Times built networks in interleaved rounds (see ``NetworkTimingPolicy``); the summary of each
-  /// has every timed run, with `latency` the policy's quantile of its round medians.
+  /// has every timed run, with `latency` the policy's quantile of them.
   /// `shouldStop` is polled between rounds; networks then carry the rounds they got.
   public static func measureInterleaved(
     _ networks: [XNNPACKNetwork], policy: NetworkTimingPolicy = .standard, seed: UInt64 = 1, shouldStop: () -> Bool = { false }
@@ -82,7 +82,6 @@ extension NetworkTimer {
     try processWarmup.ensure(first, seconds: policy.processWarmupSeconds)
     var runsPerRound = [Int?](repeating: nil, count: networks.count)
     var all = [[Double]](repeating: [], count: networks.count)
-    var medians = [[Double]](repeating: [], count: networks.count)
     var rng = SeededGenerator(seed: seed)
     for round in 0..<policy.rounds {
       if round > 0 && shouldStop() { break }
@@ -102,12 +101,11 @@ extension NetworkTimer {
         }
         let times = try network.timeRuns(warmup: 0, runs: count)
         all[i] += times
-        medians[i].append(TimingSummary.median(times))
       }
     }
     return networks.indices.map { i in
       var summary = TimingSummary(microseconds: all[i])
-      summary.latency = TimingSummary.quantile(medians[i].sorted(), policy.quantile)
+      summary.latency = TimingSummary.quantile(all[i].sorted(), policy.quantile)
       return summary
     }
   }

@@ -32,8 +32,8 @@ public struct FitReport: Codable, Sendable {
 }
 
 extension LatencyPredictor {
-  /// Aggregates samples to one value per configuration: the same low quantile of its samples
-  /// that a network's latency is of its rounds (``TimingSummary/latencyQuantile``).
+  /// Aggregates samples to one value per configuration: the fastest of its samples, as a
+  /// network's latency is the fastest of its runs (``TimingSummary/latencyQuantile``).
   public static func tableValues(_ samples: [LatencySample]) -> [UnitConfiguration: (microseconds: Double, source: SampleSource)] {
     var grouped: [UnitConfiguration: [Double]] = [:]
     var sources: [UnitConfiguration: SampleSource] = [:]

@@ -3,7 +3,8 @@ import NASArch
 import NASSpace
 
 /// How one microbenchmark sample is taken: a few warm-up runs, then enough timed runs to last
-/// about `sampleMicroseconds` (within `minRuns...maxRuns`); the sample is their median.
+/// about `sampleMicroseconds` (within `minRuns...maxRuns`); the sample is their fastest
+/// (``TimingSummary/latencyQuantile``).
 public struct SamplingPolicy: Codable, Sendable, Hashable {
   public var warmup: Int
   public var minRuns: Int
@@ -33,7 +34,7 @@ public final class UnitProbe {
     network = try XNNPACKNetwork(unit: configuration.unit, input: configuration.input, seed: seed, threads: threads)
   }
 
-  /// One sample: the median of a batch of timed runs, in microseconds.
+  /// One sample: the fastest of a batch of timed runs (``TimingSummary/latencyQuantile``), in microseconds.
   public func sample(_ policy: SamplingPolicy) throws(LatencyError) -> (microseconds: Double, runs: Int) {
     for _ in 0..<policy.warmup { try network.run() }
     let runs: Int
@@ -47,6 +48,6 @@ public final class UnitProbe {
     var times = [Double]()
     times.reserveCapacity(runs)
     for _ in 0..<runs { times.append(Double(try network.timedRun()) / 1000) }
-    return (TimingSummary.median(times), runs)
+    return (TimingSummary.quantile(times.sorted(), TimingSummary.latencyQuantile), runs)
   }
 }

@@ -30,9 +30,9 @@ struct LatencyValidate: ParsableCommand {
   @Option(help: "Random seed.") var seed: UInt64 = 1
   @Flag(help: "Shrink each sampled network to random channel counts (multiples of 8), off the choice grid.") var shrink = false
   @Option(help: "Threads (pthreadpool).") var threads = 1
-  @Option(help: "Interleaved rounds each network is timed in per pass; a pass's latency is the lower quartile of its round medians.")
+  @Option(help: "Interleaved rounds each network is timed in per pass; a pass's latency is its fastest run.")
   var rounds = NetworkTimingPolicy.standard.rounds
-  @Option(help: "Passes over all the networks, minutes apart; the measured latency is the lower quartile of the passes, as `nas bench` keeps.")
+  @Option(help: "Passes over all the networks, minutes apart; the measured latency is the fastest pass, as `nas bench` keeps.")
   var passes = 4
   @Option(
     help: ArgumentHelp(
