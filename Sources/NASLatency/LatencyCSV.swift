@@ -5,9 +5,12 @@ import NASSpace
 /// `nas bench` built for a phone) can drive prediction on another machine.
 ///
 /// One row per sample, RFC 4180 quoting, this header (docs/latency.md describes each column):
-/// `profile_id,cpu_model,cores,threads,backend,backend_version,precision,unit,source,microseconds,runs,round`
+/// `profile_id,cpu_model,cores,threads,backend,backend_version,precision,unit,source,microseconds,runs,round,statistic`
+/// Files without the last column (written before 2026-12-03) are read as medians.
 public enum LatencyCSV {
-  public static let header = [
+  public static let header = olderHeader + ["statistic"]
+  /// The header before samples said which statistic they are; its samples are medians.
+  static let olderHeader = [
     "profile_id", "cpu_model", "cores", "threads", "backend", "backend_version", "precision", "unit", "source", "microseconds",
     "runs", "round",
   ]
@@ -18,7 +21,7 @@ public enum LatencyCSV {
     let p = [profile.id, profile.cpuModel, "\(profile.cores)", "\(profile.threads)", profile.backend, profile.backendVersion, profile.precision]
     for s in samples {
       let fields =
-        p + [s.key, s.source.rawValue, "\(s.microseconds)", "\(s.runs)", s.round.map(String.init) ?? ""]
+        p + [s.key, s.source.rawValue, "\(s.microseconds)", "\(s.runs)", s.round.map(String.init) ?? "", s.statistic.rawValue]
       out += fields.map(quote).joined(separator: ",") + "\n"
     }
     return out
@@ -77,14 +80,15 @@ public enum LatencyCSV {
   public static func read(_ text: String, file: String) throws(LatencyError) -> [(profile: DeviceProfile, samples: [LatencySample])] {
     let all = rows(text)
     guard let first = all.first else { throw .csv(file: file, line: 1, message: "the file is empty; expected the header \(header.joined(separator: ","))") }
-    guard first.fields == header else {
+    guard first.fields == header || first.fields == olderHeader else {
       throw .csv(file: file, line: first.line, message: "unexpected header; expected \(header.joined(separator: ","))")
     }
+    let columns = first.fields.count
     var order: [String] = []
     var groups: [String: (DeviceProfile, [LatencySample])] = [:]
     for (line, f) in all.dropFirst() {
-      guard f.count == header.count else {
-        throw .csv(file: file, line: line, message: "expected \(header.count) fields, found \(f.count)")
+      guard f.count == columns else {
+        throw .csv(file: file, line: line, message: "expected \(columns) fields, found \(f.count)")
       }
       guard let cores = Int(f[2]), cores >= 1, let threads = Int(f[3]), threads >= 1 else {
         throw .csv(file: file, line: line, message: "cores and threads must be positive integers")
@@ -107,11 +111,19 @@ public enum LatencyCSV {
         guard let r = Int(f[11]), r >= 0 else { throw .csv(file: file, line: line, message: "round must be empty or a non-negative integer") }
         round = r
       }
+      var statistic = SampleStatistic.median
+      if columns == header.count {
+        guard let s = SampleStatistic(rawValue: f[12]) else {
+          throw .csv(file: file, line: line, message: "statistic must be one of \(SampleStatistic.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        statistic = s
+      }
       if groups[profile.id] == nil {
         order.append(profile.id)
         groups[profile.id] = (profile, [])
       }
-      groups[profile.id]!.1.append(LatencySample(configuration: configuration, source: source, microseconds: us, runs: runs, round: round))
+      groups[profile.id]!.1.append(
+        LatencySample(configuration: configuration, source: source, microseconds: us, runs: runs, round: round, statistic: statistic))
     }
     return order.map { (groups[$0]!.0, groups[$0]!.1) }
   }

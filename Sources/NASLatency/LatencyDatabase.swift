@@ -36,17 +36,21 @@ public final class LatencyDatabase: LatencySampleSink {
       cpuModel: r.cpuModel, cores: r.cores, threads: r.threads, backend: r.backend, backendVersion: r.backendVersion, precision: r.precision)
   }
 
-  public func sampleCounts() throws -> [String: Int] { try store.sampleCounts(profile: profile.id) }
+  /// Samples of the current statistic per unit key (older ones do not count: they are re-measured).
+  public func sampleCounts() throws -> [String: Int] { try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.current.rawValue) }
 
   public func record(_ samples: [LatencySample]) throws {
     try store.recordSamples(
       samples.map {
-        LatencySampleRecord(unit: $0.key, op: $0.configuration.unit.op.rawValue, source: $0.source.rawValue, microseconds: $0.microseconds, runs: $0.runs, round: $0.round)
+        LatencySampleRecord(
+          unit: $0.key, op: $0.configuration.unit.op.rawValue, source: $0.source.rawValue, microseconds: $0.microseconds, runs: $0.runs,
+          round: $0.round, statistic: $0.statistic.rawValue)
       }, profile: profile.id, run: run)
   }
 
   public func fittedNetworkCounts() throws -> [String: Int] {
-    Dictionary(grouping: try store.networkTimings(profile: profile.id, purpose: "fit"), by: \.architectureHash).mapValues(\.count)
+    Dictionary(grouping: try store.networkTimings(profile: profile.id, purpose: "fit", statistic: SampleStatistic.current.rawValue), by: \.architectureHash)
+      .mapValues(\.count)
   }
 
   public func recordNetwork(_ arch: Architecture, timing: TimingSummary) throws {
@@ -60,23 +64,24 @@ public final class LatencyDatabase: LatencySampleSink {
     try store.recordNetworkTiming(
       LatencyNetworkRecord(
         architectureHash: arch.canonicalHash, purpose: purpose, milliseconds: timing.latency / 1000, p10: timing.p10 / 1000,
-        p90: timing.p90 / 1000, runs: timing.runs, predicted: predicted, driftRatio: driftRatio), profile: profile.id, run: run)
+        p90: timing.p90 / 1000, runs: timing.runs, predicted: predicted, driftRatio: driftRatio, statistic: SampleStatistic.current.rawValue),
+      profile: profile.id, run: run)
   }
 
-  /// Every sample of the profile.
-  public func samples() throws -> [LatencySample] {
-    try store.samples(profile: profile.id).map { r in
+  /// The samples of the profile of `statistic` (every statistic when nil).
+  public func samples(statistic: SampleStatistic? = .current) throws -> [LatencySample] {
+    try store.samples(profile: profile.id, statistic: statistic?.rawValue).map { r in
       LatencySample(
         configuration: try UnitKey.parse(r.unit), source: SampleSource(rawValue: r.source) ?? .import, microseconds: r.microseconds,
-        runs: r.runs, round: r.round)
+        runs: r.runs, round: r.round, statistic: SampleStatistic(rawValue: r.statistic) ?? .median)
     }
   }
 
   /// Whole networks timed for fitting, one per architecture: `nas bench` times each once per
-  /// pass, and its value is the quantile of those timings the unit tables keep of their samples
-  /// (``TimingSummary/latencyQuantile``), so networks and units stand for the same speed of the machine.
+  /// pass, and its value is the fastest of those timings, as a unit's table value is of its
+  /// samples (``TimingSummary/latencyQuantile``), so networks and units stand for the same speed of the machine.
   public func fitNetworks() throws -> [NetworkSample] {
-    let rows = try store.networkTimings(profile: profile.id, purpose: "fit")
+    let rows = try store.networkTimings(profile: profile.id, purpose: "fit", statistic: SampleStatistic.current.rawValue)
     var order: [String] = []
     var byHash: [String: [LatencyNetworkRecord]] = [:]
     for r in rows {
@@ -105,7 +110,7 @@ public final class LatencyDatabase: LatencySampleSink {
   /// The stored predictor; fitted (and stored) first when there is none or when samples were
   /// added since. Throws `emptyTable` when the profile has no samples.
   public func predictor() throws -> LatencyPredictor {
-    let count = try store.sampleCounts(profile: profile.id).values.reduce(0, +)
+    let count = try sampleCounts().values.reduce(0, +)
     guard count > 0 else { throw LatencyError.emptyTable(profile: profile.id) }
     if let stored = try store.latencyModel(profile: profile.id), stored.samples == count {
       return try LatencyPredictor.decode(json: stored.json)

@@ -11,20 +11,38 @@ public enum SampleSource: String, Codable, Sendable, CaseIterable {
   case `import`
 }
 
-/// One microbenchmark sample: the median of `runs` timed runs of one unit configuration.
+/// Which statistic of its timed runs a stored sample or network timing is. Samples of different
+/// statistics describe different speeds of the machine and are never mixed in one table.
+public enum SampleStatistic: String, Codable, Sendable, CaseIterable {
+  /// The median of the runs: what `nas` kept until 2026-12-03 (and what CSV files without a
+  /// `statistic` column hold). Kept in the database, not used for prediction.
+  case median
+  /// The fastest run (``TimingSummary/latencyQuantile``).
+  case fastest
+
+  /// What this version measures and predicts from.
+  public static let current = SampleStatistic.fastest
+}
+
+/// One microbenchmark sample: the fastest of `runs` timed runs of one unit configuration.
 public struct LatencySample: Codable, Sendable, Hashable {
   public var configuration: UnitConfiguration
   public var source: SampleSource
   public var microseconds: Double
   public var runs: Int
   public var round: Int?
+  public var statistic: SampleStatistic
 
-  public init(configuration: UnitConfiguration, source: SampleSource, microseconds: Double, runs: Int, round: Int? = nil) {
+  public init(
+    configuration: UnitConfiguration, source: SampleSource, microseconds: Double, runs: Int, round: Int? = nil,
+    statistic: SampleStatistic = .current
+  ) {
     self.configuration = configuration
     self.source = source
     self.microseconds = microseconds
     self.runs = runs
     self.round = round
+    self.statistic = statistic
   }
 
   public var key: String { UnitKey.text(configuration) }

@@ -189,7 +189,7 @@ public struct NetAdaptRunner {
     let r = request
     if r.device == nil {
       let profile = DeviceProfile.current(threads: 1)
-      let counts = try store.sampleCounts(profile: profile.id)
+      let counts = try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.current.rawValue)
       let units = try r.seed.placedUnits().map { UnitKey.text(UnitKey.normalized($0.unit, input: $0.input)) }
       let missing = units.filter { (counts[$0] ?? 0) == 0 }.count
       if missing > 0 {

@@ -93,7 +93,7 @@ public struct SearchRunner {
     let r = request
     if r.device == nil {
       let profile = DeviceProfile.current(threads: 1)
-      let counts = try store.sampleCounts(profile: profile.id)
+      let counts = try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.current.rawValue)
       let grid = try r.space.unitConfigurations().map { UnitKey.text(UnitKey.normalized($0.unit, input: $0.input)) }
       let missing = grid.filter { (counts[$0] ?? 0) == 0 }.count
       if missing > 0 {

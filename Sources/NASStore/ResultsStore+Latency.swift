@@ -22,7 +22,7 @@ public struct LatencyProfileRecord: Codable, Sendable, Hashable {
   }
 }
 
-/// One microbenchmark sample: the median of `runs` timed runs of a unit configuration.
+/// One microbenchmark sample: a statistic (`median` or `fastest`) of `runs` timed runs of a unit configuration.
 public struct LatencySampleRecord: Codable, Sendable, Hashable {
   public var unit: String
   public var op: String
@@ -30,9 +30,13 @@ public struct LatencySampleRecord: Codable, Sendable, Hashable {
   public var microseconds: Double
   public var runs: Int
   public var round: Int?
+  public var statistic: String
   public var measuredAt: String?
 
-  public init(unit: String, op: String, source: String, microseconds: Double, runs: Int, round: Int?, measuredAt: String? = nil) {
+  public init(
+    unit: String, op: String, source: String, microseconds: Double, runs: Int, round: Int?, statistic: String, measuredAt: String? = nil
+  ) {
+    self.statistic = statistic
     self.unit = unit
     self.op = op
     self.source = source
@@ -55,11 +59,14 @@ public struct LatencyNetworkRecord: Codable, Sendable, Hashable {
   public var predicted: Double?
   /// For a validated network, the machine's speed factor while its chunk was timed.
   public var driftRatio: Double?
+  /// Which statistic of the timed runs `milliseconds` is (`median` or `fastest`).
+  public var statistic: String
 
   public init(
     architectureHash: String, canonicalText: String? = nil, purpose: String, milliseconds: Double, p10: Double?, p90: Double?,
-    runs: Int, predicted: Double?, driftRatio: Double? = nil
+    runs: Int, predicted: Double?, driftRatio: Double? = nil, statistic: String
   ) {
+    self.statistic = statistic
     self.driftRatio = driftRatio
     self.architectureHash = architectureHash
     self.canonicalText = canonicalText
@@ -85,7 +92,7 @@ public struct LatencyValidationRecord: Codable, Sendable, Hashable {
   public var within5: Double
   public var within10: Double
   /// Drift correction (nil without reference networks): the median of the chunks' speed
-  /// factors, and the figures against each network's median over passes of latency / factor.
+  /// factors, and the figures against each network's fastest pass of latency / factor.
   public var driftRatio: Double?
   public var correctedMape: Double?
   public var correctedWithin5: Double?
@@ -144,35 +151,40 @@ extension ResultsStore {
       let now = Self.now()
       let statement = try db.makeStatement(
         sql: """
-          INSERT INTO latency_samples (profile_id, unit, op, source, microseconds, runs, round, run_id, measured_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT INTO latency_samples (profile_id, unit, op, source, microseconds, runs, round, statistic, run_id, measured_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """)
       for s in samples {
-        try statement.execute(arguments: [profile, s.unit, s.op, s.source, s.microseconds, s.runs, s.round, run, s.measuredAt ?? now])
+        try statement.execute(arguments: [profile, s.unit, s.op, s.source, s.microseconds, s.runs, s.round, s.statistic, run, s.measuredAt ?? now])
       }
     }
   }
 
-  /// Every sample of a profile, in insertion order.
-  public func samples(profile: String) throws -> [LatencySampleRecord] {
+  /// Every sample of a profile (of one statistic, or of all when nil), in insertion order.
+  public func samples(profile: String, statistic: String?) throws -> [LatencySampleRecord] {
     try read { db in
       try Row.fetchAll(
-        db, sql: "SELECT unit, op, source, microseconds, runs, round, measured_at FROM latency_samples WHERE profile_id = ? ORDER BY id",
-        arguments: [profile]
+        db,
+        sql: """
+          SELECT unit, op, source, microseconds, runs, round, statistic, measured_at FROM latency_samples
+          WHERE profile_id = ? AND (? IS NULL OR statistic = ?) ORDER BY id
+          """,
+        arguments: [profile, statistic, statistic]
       ).map {
         LatencySampleRecord(
           unit: $0["unit"], op: $0["op"], source: $0["source"], microseconds: $0["microseconds"], runs: $0["runs"],
-          round: $0["round"], measuredAt: $0["measured_at"])
+          round: $0["round"], statistic: $0["statistic"], measuredAt: $0["measured_at"])
       }
     }
   }
 
-  /// How many samples each unit of a profile has.
-  public func sampleCounts(profile: String) throws -> [String: Int] {
+  /// How many samples of `statistic` (of any, when nil) each unit of a profile has.
+  public func sampleCounts(profile: String, statistic: String?) throws -> [String: Int] {
     try read { db in
       var counts: [String: Int] = [:]
       for row in try Row.fetchAll(
-        db, sql: "SELECT unit, COUNT(*) AS n FROM latency_samples WHERE profile_id = ? GROUP BY unit", arguments: [profile])
+        db, sql: "SELECT unit, COUNT(*) AS n FROM latency_samples WHERE profile_id = ? AND (? IS NULL OR statistic = ?) GROUP BY unit",
+        arguments: [profile, statistic, statistic])
       {
         counts[row["unit"]] = row["n"]
       }
@@ -185,15 +197,19 @@ extension ResultsStore {
     try write { db in
       try db.execute(
         sql: """
-          INSERT INTO latency_networks (profile_id, architecture_hash, purpose, milliseconds, p10_ms, p90_ms, runs, predicted_ms, drift_ratio, run_id, measured_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT INTO latency_networks (profile_id, architecture_hash, purpose, milliseconds, p10_ms, p90_ms, runs, predicted_ms, drift_ratio,
+            statistic, run_id, measured_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
-        arguments: [profile, n.architectureHash, n.purpose, n.milliseconds, n.p10, n.p90, n.runs, n.predicted, n.driftRatio, run, Self.now()])
+        arguments: [
+          profile, n.architectureHash, n.purpose, n.milliseconds, n.p10, n.p90, n.runs, n.predicted, n.driftRatio, n.statistic, run, Self.now(),
+        ])
     }
   }
 
-  /// Whole-network timings of a profile with the architectures' canonical text, oldest first.
-  public func networkTimings(profile: String, purpose: String? = nil) throws -> [LatencyNetworkRecord] {
+  /// Whole-network timings of a profile (for one purpose, and of one statistic, or all when
+  /// nil) with the architectures' canonical text, oldest first.
+  public func networkTimings(profile: String, purpose: String? = nil, statistic: String?) throws -> [LatencyNetworkRecord] {
     try read { db in
       var sql = """
         SELECT n.*, a.canonical_text FROM latency_networks n JOIN architectures a ON a.hash = n.architecture_hash
@@ -204,11 +220,15 @@ extension ResultsStore {
         sql += " AND n.purpose = ?"
         args.append(purpose)
       }
+      if let statistic {
+        sql += " AND n.statistic = ?"
+        args.append(statistic)
+      }
       return try Row.fetchAll(db, sql: sql + " ORDER BY n.id", arguments: StatementArguments(args)).map {
         LatencyNetworkRecord(
           architectureHash: $0["architecture_hash"], canonicalText: $0["canonical_text"], purpose: $0["purpose"],
           milliseconds: $0["milliseconds"], p10: $0["p10_ms"], p90: $0["p90_ms"], runs: $0["runs"], predicted: $0["predicted_ms"],
-          driftRatio: $0["drift_ratio"])
+          driftRatio: $0["drift_ratio"], statistic: $0["statistic"])
       }
     }
   }

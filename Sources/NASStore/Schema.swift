@@ -8,6 +8,7 @@ enum Schema {
     (LatencyTables.name, LatencyTables.migrate),
     (NetAdaptTables.name, NetAdaptTables.migrate),
     (DriftTables.name, DriftTables.migrate),
+    (TimingStatisticTables.name, TimingStatisticTables.migrate),
   ]
 
   static var migrator: DatabaseMigrator {

@@ -114,8 +114,20 @@ final class BenchAndStoreTests: XCTestCase {
     XCTAssertThrowsError(try database.predictor()) { XCTAssertTrue("\($0)".contains("run 'nas bench' first"), "\($0)") }
     let sink = MemorySink()
     _ = try Microbenchmark(rounds: 1, policy: quick, networkPolicy: .quick).run(try plan(), into: sink)
+    // Medians (an older nas's samples) are kept but neither counted nor predicted from.
+    let medians = sink.samples.map { s in
+      var m = s
+      m.statistic = .median
+      return m
+    }
+    try database.record(medians)
+    XCTAssertEqual(try database.sampleCounts(), [:])
+    XCTAssertEqual(try database.samples(), [])
+    XCTAssertEqual(try database.samples(statistic: nil), medians)
+    XCTAssertThrowsError(try database.predictor()) { XCTAssertTrue("\($0)".contains("run 'nas bench' first"), "\($0)") }
     try database.record(sink.samples)
     XCTAssertEqual(try database.samples(), sink.samples)
+    XCTAssertEqual(try database.sampleCounts().values.reduce(0, +), sink.samples.count)
     XCTAssertEqual(try LatencyDatabase.resolveProfile(id: String(profile.id.prefix(6)), threads: 1, in: store), profile)
     XCTAssertThrowsError(try LatencyDatabase.resolveProfile(id: "zz", threads: 1, in: store)) { error in
       XCTAssertTrue("\(error)".contains(profile.id), "\(error)")

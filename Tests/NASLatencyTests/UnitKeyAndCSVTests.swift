@@ -52,14 +52,15 @@ final class UnitKeyAndCSVTests: XCTestCase {
     units.enumerated().map { i, u in
       LatencySample(
         configuration: UnitKey.normalized(u.0, input: u.1), source: i % 2 == 0 ? .grid : .offgrid, microseconds: 10.5 + Double(i) / 3,
-        runs: 7, round: i % 3 == 0 ? nil : i)
+        runs: 7, round: i % 3 == 0 ? nil : i, statistic: i == 1 ? .median : .fastest)
     }
   }
 
   func testCSVRoundTrip() throws {
     let profile = PredictorTests.profile
     let text = LatencyCSV.write(samples(), profile: profile)
-    XCTAssertTrue(text.hasPrefix("profile_id,cpu_model,cores,threads,backend,backend_version,precision,unit,source,microseconds,runs,round\n"))
+    XCTAssertTrue(
+      text.hasPrefix("profile_id,cpu_model,cores,threads,backend,backend_version,precision,unit,source,microseconds,runs,round,statistic\n"))
     let groups = try LatencyCSV.read(text, file: "t.csv")
     XCTAssertEqual(groups.count, 1)
     XCTAssertEqual(groups[0].profile, profile)
@@ -67,6 +68,22 @@ final class UnitKeyAndCSVTests: XCTestCase {
     // CRLF line ends read the same.
     let crlf = try LatencyCSV.read(text.replacingOccurrences(of: "\n", with: "\r\n"), file: "t.csv")
     XCTAssertEqual(crlf[0].samples, samples())
+  }
+
+  /// Files written before samples named their statistic hold medians.
+  func testCSVWithoutTheStatisticColumnReadsAsMedians() throws {
+    let lines = LatencyCSV.write(samples(), profile: PredictorTests.profile).split(separator: "\n").map { line in
+      line.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",")
+    }
+    XCTAssertEqual(lines[0], LatencyCSV.olderHeader.joined(separator: ","))
+    let read = try LatencyCSV.read(lines.joined(separator: "\n"), file: "old.csv")[0].samples
+    XCTAssertEqual(read.map(\.statistic), Array(repeating: .median, count: samples().count))
+    XCTAssertEqual(read.map(\.microseconds), samples().map(\.microseconds))
+    var bad = LatencyCSV.write(samples(), profile: PredictorTests.profile).split(separator: "\n").map(String.init)
+    bad[1] = bad[1].replacingOccurrences(of: ",fastest", with: ",mean")
+    XCTAssertThrowsError(try LatencyCSV.read(bad.joined(separator: "\n"), file: "s.csv")) {
+      XCTAssertTrue("\($0)".contains("s.csv:2: statistic must be one of median, fastest"), "\($0)")
+    }
   }
 
   func testCSVErrorsNameTheLine() {

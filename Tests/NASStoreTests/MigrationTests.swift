@@ -118,19 +118,57 @@ final class MigrationTests: XCTestCase {
     try store.recordProfile(profile)
     XCTAssertEqual(try store.profiles(), [profile])
     try store.recordSamples(
-      [LatencySampleRecord(unit: "conv k=3 s=2 out=8 act=relu @ 8x8x3", op: "conv", source: "grid", microseconds: 12, runs: 5, round: 1)],
+      [
+        LatencySampleRecord(
+          unit: "conv k=3 s=2 out=8 act=relu @ 8x8x3", op: "conv", source: "grid", microseconds: 12, runs: 5, round: 1, statistic: "fastest")
+      ],
       profile: "p1", run: newRun)
-    XCTAssertEqual(try store.samples(profile: "p1").map(\.microseconds), [12])
+    XCTAssertEqual(try store.samples(profile: "p1", statistic: "fastest").map(\.microseconds), [12])
     try store.recordNetworkTiming(
-      LatencyNetworkRecord(architectureHash: arch.canonicalHash, purpose: "measure", milliseconds: 2, p10: nil, p90: nil, runs: 5, predicted: nil),
+      LatencyNetworkRecord(
+        architectureHash: arch.canonicalHash, purpose: "measure", milliseconds: 2, p10: nil, p90: nil, runs: 5, predicted: nil,
+        statistic: "fastest"),
       profile: "p1", run: newRun)
-    XCTAssertEqual(try store.networkTimings(profile: "p1").map(\.canonicalText), [arch.canonicalText(includeName: false)])
+    XCTAssertEqual(try store.networkTimings(profile: "p1", statistic: nil).map(\.canonicalText), [arch.canonicalText(includeName: false)])
     XCTAssertEqual(try store.integrityCheck(), "ok")
 
     // Reopening finds nothing left to migrate and keeps everything.
     let again = try ResultsStore.open(path: path)
     XCTAssertEqual(try appliedMigrations(path), Schema.all.map(\.0))
     XCTAssertEqual(try again.count("runs"), 2)
-    XCTAssertEqual(try again.samples(profile: "p1").count, 1)
+    XCTAssertEqual(try again.samples(profile: "p1", statistic: nil).count, 1)
+  }
+
+  /// Samples and network timings stored before the timing statistic was recorded are medians,
+  /// kept apart from the current ones; the predictor fitted on them is dropped.
+  func testSamplesFromBeforeTheStatisticColumnAreMedians() throws {
+    let path = try temporaryPath()
+    let queue = try DatabaseQueue(path: path)
+    try Schema.migrator.migrate(queue, upTo: DriftTables.name)
+    try queue.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO device_profiles (id, cpu_model, cores, threads, backend, backend_version, precision, created_at)
+          VALUES ('p1', 'cpu', 2, 1, 'xnnpack', '1', 'fp32', '2026-12-01T00:00:00.000Z');
+          INSERT INTO latency_samples (profile_id, unit, op, source, microseconds, runs, round, measured_at)
+          VALUES ('p1', 'conv k=3 s=2 out=8 act=relu @ 8x8x3', 'conv', 'grid', 15, 5, 0, '2026-12-01T00:00:00.000Z');
+          INSERT INTO architectures (hash, canonical_text, input_resolution, macs, params, created_at)
+          VALUES ('h1', 'text', 8, 1, 1, '2026-12-01T00:00:00.000Z');
+          INSERT INTO latency_networks (profile_id, architecture_hash, purpose, milliseconds, runs, measured_at)
+          VALUES ('p1', 'h1', 'fit', 3, 5, '2026-12-01T00:00:00.000Z');
+          INSERT INTO latency_models (profile_id, model, samples, networks, fitted_at) VALUES ('p1', '{}', 1, 1, '2026-12-01T00:00:00.000Z');
+          """)
+    }
+    try queue.close()
+    let store = try ResultsStore.open(path: path)
+    XCTAssertEqual(try store.samples(profile: "p1", statistic: nil).map(\.statistic), ["median"])
+    XCTAssertEqual(try store.samples(profile: "p1", statistic: "fastest").count, 0)
+    XCTAssertEqual(try store.sampleCounts(profile: "p1", statistic: "fastest"), [:])
+    XCTAssertEqual(try store.sampleCounts(profile: "p1", statistic: "median"), ["conv k=3 s=2 out=8 act=relu @ 8x8x3": 1])
+    XCTAssertEqual(try store.networkTimings(profile: "p1", purpose: "fit", statistic: nil).map(\.statistic), ["median"])
+    XCTAssertEqual(try store.networkTimings(profile: "p1", purpose: "fit", statistic: "fastest").count, 0)
+    XCTAssertNil(try store.latencyModel(profile: "p1"), "a predictor fitted on medians is not reused")
+    XCTAssertThrowsError(try store.query("UPDATE latency_samples SET statistic = 'mean'"), "only known statistics")
+    XCTAssertEqual(try store.integrityCheck(), "ok")
   }
 }

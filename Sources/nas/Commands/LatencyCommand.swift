@@ -132,7 +132,7 @@ struct LatencyProfiles: ParsableCommand {
     let store = try LatencyFiles.openExisting(db)
     var t = TextTable(headers: ["id", "cpu", "cores", "threads", "backend", "precision", "samples", "configurations"], rightAligned: [2, 3, 6, 7])
     for p in try store.profiles() {
-      let counts = try store.sampleCounts(profile: p.id)
+      let counts = try store.sampleCounts(profile: p.id, statistic: SampleStatistic.current.rawValue)
       t.append([
         p.id, p.cpuModel, String(p.cores), String(p.threads), "\(p.backend) \(p.backendVersion)", p.precision,
         String(counts.values.reduce(0, +)), String(counts.count),
@@ -147,7 +147,7 @@ struct LatencyMeasure: ParsableCommand {
     commandName: "measure", abstract: "Build an architecture as an XNNPACK network with random weights and time it.")
   @Argument(help: "An .arch file.") var file: String
   @Option(help: "Threads (pthreadpool); 1 as phone benchmarks use one big core.") var threads = 1
-  @Option(help: "Rounds of timed runs; the latency is the lower quartile of the round medians.") var rounds = NetworkTimingPolicy.standard.rounds
+  @Option(help: "Rounds of timed runs; the latency is the fastest run.") var rounds = NetworkTimingPolicy.standard.rounds
   @Option(help: "Milliseconds of timed runs per round (at least 4 runs).") var roundMs = NetworkTimingPolicy.standard.roundMilliseconds
   @Flag(help: "Also time every unit on its own and compare their sum with the network.") var perUnit = false
   @Flag(help: "Print JSON.") var json = false
@@ -171,7 +171,7 @@ struct LatencyMeasure: ParsableCommand {
     }
     print("\(file): \(m.name ?? m.hash.prefix(12).description)  \(Format.si(Double(m.macs))) MACs  \(Format.grouped(m.params)) params")
     print(
-      "latency \(Format.fixed(m.milliseconds, 3)) ms (lower quartile of \(m.policy.rounds) round medians, \(m.timing.runs) runs; "
+      "latency \(Format.fixed(m.milliseconds, 3)) ms (fastest of \(m.timing.runs) runs in \(m.policy.rounds) rounds; median \(Format.fixed(m.timing.median / 1000, 3)), "
         + "p10 \(Format.fixed(m.timing.p10 / 1000, 3)), p90 \(Format.fixed(m.timing.p90 / 1000, 3)), "
         + "MAD \(Format.fixed(m.timing.mad / 1000, 3)) ms) on \(m.threads) thread\(m.threads == 1 ? "" : "s")")
   }

@@ -12,7 +12,7 @@ struct LatencyExport: ParsableCommand {
   func run() throws {
     let (store, p) = try profile.open()
     let samples: [LatencySample]
-    do { samples = try LatencyDatabase(store: store, profile: p).samples() } catch { throw CLI.Failure(description: "\(error)") }
+    do { samples = try LatencyDatabase(store: store, profile: p).samples(statistic: nil) } catch { throw CLI.Failure(description: "\(error)") }
     guard !samples.isEmpty else { throw CLI.Failure(description: LatencyError.emptyTable(profile: p.id).description) }
     let text = LatencyCSV.write(samples, profile: p)
     if file == "-" {
@@ -43,8 +43,17 @@ struct LatencyImport: ParsableCommand {
       do {
         let database = try LatencyDatabase(store: store, profile: profile)
         try database.importSamples(samples)
+        let older = samples.filter { $0.statistic != .current }.count
+        guard older < samples.count else {
+          print(
+            "\(profile.id) (\(profile.summary)): imported \(samples.count) samples, all medians of their runs (an older nas); kept, "
+              + "but this version predicts from the fastest run: measure again with 'nas bench' built for that device")
+          continue
+        }
         let report = try database.fit().1
-        print("\(profile.id) (\(profile.summary)): imported \(samples.count) samples; predictor fitted (\(report.chosen.rawValue) model)")
+        print(
+          "\(profile.id) (\(profile.summary)): imported \(samples.count) samples\(older > 0 ? " (\(older) older medians, not used)" : ""); "
+            + "predictor fitted (\(report.chosen.rawValue) model)")
       } catch {
         throw CLI.Failure(description: "\(error)")
       }
