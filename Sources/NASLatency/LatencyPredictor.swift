@@ -32,8 +32,8 @@ public struct LatencyPrediction: Codable, Sendable {
 /// A value type: share it freely between threads; a prediction costs microseconds.
 public struct LatencyPredictor: Sendable {
   public let profile: DeviceProfile
-  /// Microseconds of every measured configuration (normalised, see ``UnitKey``): the lower
-  /// quartile of its samples (``LatencyPredictor/tableValues(_:)``).
+  /// Microseconds of every measured configuration (normalised, see ``UnitKey``): the fastest
+  /// of its samples (``LatencyPredictor/tableValues(_:)``).
   public let table: [UnitConfiguration: Double]
   public let model: UnitLatencyModel
   public let overhead: NetworkOverhead
