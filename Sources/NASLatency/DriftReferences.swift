@@ -9,7 +9,10 @@ import NASArch
 /// tenants of the host; see docs/latency.md): a validation a few minutes after `nas bench` then
 /// measures every network slower or faster by the same factor, a shift no predictor fitted on
 /// the earlier timings can know of. The references are timed in the same interleaved rounds as
-/// the networks they correct, and the median of their now/then ratios is that factor.
+/// the networks they correct, and the median of their now/then ratios is that factor. "Then"
+/// must be what one pass measured (``LatencyDatabase/driftReferenceCandidates()``), since "now"
+/// is one pass: the fastest of several passes is lower at the same speed, and would bias the
+/// factor above 1.
 public struct DriftReferences: Sendable {
   public var networks: [NetworkSample]
 

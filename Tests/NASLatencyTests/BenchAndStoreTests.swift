@@ -136,6 +136,12 @@ final class BenchAndStoreTests: XCTestCase {
     let arch = try DSL.parseSpace(Self.tinySpace, file: "tiny.space").fixedArchitectureOrSample()
     let fromStore = try LatencyService.predictor(store: store, profileID: profile.id)
     XCTAssertEqual(try fromStore.milliseconds(arch), try predictor.milliseconds(arch), accuracy: 1e-12)
+
+    // A fit network timed on three passes: the fit uses the fastest pass, drift references
+    // the median pass (what one pass measures).
+    for ms in [5.0, 3.0, 4.0] { try database.recordNetwork(arch, timing: TimingSummary(microseconds: [ms * 1000])) }
+    XCTAssertEqual(try database.fitNetworks().map(\.milliseconds), [3])
+    XCTAssertEqual(try database.driftReferenceCandidates().map(\.milliseconds), [4])
   }
 }
 

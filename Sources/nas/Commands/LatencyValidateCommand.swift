@@ -71,7 +71,7 @@ struct LatencyValidate: ParsableCommand {
         parametersJSON: (try? JSONOutput.string(parameters)) ?? "{}", spacePath: space, spaceHash: loaded.sourceHash, seed: seed,
         toolVersion: NASVersion.string, deviceProfile: profile.id)
       database.run = run
-      let drift = DriftReferences.choose(from: try database.fitNetworks(), count: references)
+      let drift = DriftReferences.choose(from: try database.driftReferenceCandidates(), count: references)
       result = try LatencyValidator(threads: threads, policy: policy, passes: passes, references: drift).validate(
         archs, predictor: predictor, progress: progress, shouldStop: { interrupt.isSet },
         record: { arch, timing, predicted, ratio in
