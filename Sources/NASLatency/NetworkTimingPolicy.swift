@@ -12,7 +12,9 @@ import NASSupport
 /// The network's latency is the `quantile` of all its timed runs, by default the fastest
 /// (``TimingSummary/latencyQuantile``): on these shared VMs other tenants on the sibling
 /// hyperthread slow a run by up to 30%, in bursts of milliseconds whose share drifts over
-/// minutes, so medians wander by 10-20% while the fastest runs repeat within 2-3%. The unit
+/// minutes, so medians wander by 10-20% while the fastest runs repeat within a few percent
+/// (over the seconds of one measurement; the core's own speed still drifts over minutes, which
+/// is what validation's drift references measure). The unit
 /// tables keep the fastest of their samples too (``LatencyPredictor/tableValues(_:)``).
 /// Several networks are timed in interleaved rounds
 /// (``NetworkTimer/measureInterleaved(_:policy:seed:shouldStop:)``): each round visits every

@@ -35,7 +35,7 @@ public struct TimingSummary: Codable, Sendable, Hashable {
   /// The quantile of repeated timings that stands for a latency: 0, the fastest run. On the
   /// shared hosts this runs on, other tenants on the core's sibling hyperthread slow SIMD code
   /// by up to 30% in bursts of milliseconds, and the share of slowed runs drifts over minutes;
-  /// the fastest run is the core's own speed, the one state that repeats (docs/latency.md,
+  /// the fastest run is the core's own speed, the state that repeats best (docs/latency.md,
   /// "How a network is timed"). Unit samples, network timings, a unit's table value and a
   /// validated network's passes all keep it, so prediction and measurement mean the same.
   public static let latencyQuantile = 0.0
