@@ -109,6 +109,7 @@ public final class LatencyDatabase: LatencySampleSink {
   /// Fits the predictor on every stored sample and network, and stores it.
   public func fit(kind: UnitLatencyModel.Kind? = nil) throws -> (LatencyPredictor, FitReport) {
     let samples = try samples()
+    if samples.isEmpty { try requireCurrentSamples() }
     let networks = try fitNetworks()
     let (predictor, report) = try LatencyPredictor.fit(profile: profile, samples: samples, networks: networks, kind: kind)
     try store.saveLatencyModel(profile: profile.id, json: try predictor.json(), samples: samples.count, networks: networks.count)
@@ -116,13 +117,24 @@ public final class LatencyDatabase: LatencySampleSink {
   }
 
   /// The stored predictor; fitted (and stored) first when there is none or when samples were
-  /// added since. Throws `emptyTable` when the profile has no samples.
+  /// added since. Throws `emptyTable` when the profile has no samples, `onlyOlderSamples` when
+  /// it has only medians.
   public func predictor() throws -> LatencyPredictor {
     let count = try sampleCounts().values.reduce(0, +)
-    guard count > 0 else { throw LatencyError.emptyTable(profile: profile.id) }
+    if count == 0 { try requireCurrentSamples() }
     if let stored = try store.latencyModel(profile: profile.id), stored.samples == count {
       return try LatencyPredictor.decode(json: stored.json)
     }
     return try fit().0
+  }
+
+  /// Throws why the profile has no samples of the current statistic: none at all, or only
+  /// medians from an older nas.
+  func requireCurrentSamples() throws {
+    guard try sampleCounts().isEmpty else { return }
+    let older = try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.median.rawValue).values.reduce(0, +)
+    throw older > 0
+      ? LatencyError.onlyOlderSamples(profile: profile.id, count: older, statistic: SampleStatistic.median.rawValue)
+      : LatencyError.emptyTable(profile: profile.id)
   }
 }

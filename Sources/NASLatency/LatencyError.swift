@@ -10,6 +10,8 @@ public enum LatencyError: Error, CustomStringConvertible, Equatable, Sendable {
   case unknownProfile(id: String, known: [String])
   /// Prediction or fitting found no samples for the profile.
   case emptyTable(profile: String)
+  /// The profile has samples, but only of an older statistic than this version predicts from.
+  case onlyOlderSamples(profile: String, count: Int, statistic: String)
   /// A unit configuration has no sample and no fitted model for its kind.
   case noModel(unit: String, profile: String)
   /// A CSV file is malformed.
@@ -30,6 +32,9 @@ public enum LatencyError: Error, CustomStringConvertible, Equatable, Sendable {
       return "unknown device profile '\(id)' (known: \(list))"
     case .emptyTable(let profile):
       return "no latency samples for device profile \(profile); run 'nas bench' first (or import a CSV table)"
+    case .onlyOlderSamples(let profile, let count, let statistic):
+      return "device profile \(profile) has \(count) latency samples, all \(statistic)s of their runs (an older nas); this version "
+        + "predicts from the fastest run: run 'nas bench' (or import a CSV table written since 2026-12-03) to measure them again"
     case .noModel(let unit, let profile):
       return "no sample and no fitted model for '\(unit)' on device profile \(profile); run 'nas bench' for its space, then 'nas latency fit'"
     case .csv(let file, let line, let message):

@@ -19,8 +19,8 @@ public protocol LatencySampleSink: AnyObject {
 /// configuration's samples on separate passes over the whole plan, each pass in a fresh random
 /// order, so that its samples lie minutes apart. On the VMs this runs on, the host's slow spells
 /// last tens of seconds: samples seconds apart share them, samples a pass apart mostly do not,
-/// and the table's low quantile of them (``LatencyPredictor/tableValues(_:)``) finds the
-/// machine's usual speed. A pass builds the configurations in chunks and commits each chunk at
+/// and the table's fastest of them (``LatencyPredictor/tableValues(_:)``) finds the
+/// undisturbed core's speed. A pass builds the configurations in chunks and commits each chunk at
 /// once, so an interrupted run resumes where it stopped. The plan's whole networks are timed
 /// at the end of every pass (all together, interleaved), for the same reason: a network timed
 /// only once, at one moment, carries that moment's speed into the overhead term.

@@ -124,7 +124,10 @@ final class BenchAndStoreTests: XCTestCase {
     XCTAssertEqual(try database.sampleCounts(), [:])
     XCTAssertEqual(try database.samples(), [])
     XCTAssertEqual(try database.samples(statistic: nil), medians)
-    XCTAssertThrowsError(try database.predictor()) { XCTAssertTrue("\($0)".contains("run 'nas bench' first"), "\($0)") }
+    XCTAssertThrowsError(try database.predictor()) {
+      XCTAssertEqual($0 as? LatencyError, .onlyOlderSamples(profile: profile.id, count: medians.count, statistic: "median"))
+      XCTAssertTrue("\($0)".contains("all medians of their runs"), "\($0)")
+    }
     try database.record(sink.samples)
     XCTAssertEqual(try database.samples(), sink.samples)
     XCTAssertEqual(try database.sampleCounts().values.reduce(0, +), sink.samples.count)

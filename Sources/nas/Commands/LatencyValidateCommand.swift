@@ -134,7 +134,7 @@ struct LatencyValidateOutput: Encodable {
   var within5: Double
   var within10: Double
   var meanError: Double
-  /// Figures with each prediction scaled by its chunk's drift ratio; absent without references.
+  /// Figures against each measurement divided by its chunk's drift ratio; absent without references.
   var driftCorrected: ValidationResult.DriftCorrection?
   var networks: [ValidationResult.Row]
   init(space: String, kind: String, seed: UInt64, threads: Int, profile: String, result: ValidationResult) {
