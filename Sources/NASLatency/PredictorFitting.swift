@@ -8,6 +8,8 @@ public struct ModelComparison: Codable, Sendable {
   /// Held-out configurations (off-grid ones when there are enough, otherwise every fifth).
   public var heldOut: Int
   public var mape: Double
+  /// Mean signed error in percent: below zero, the form predicts too fast on average.
+  public var meanError: Double
   public var within10: Double
 }
 
@@ -79,13 +81,14 @@ extension LatencyPredictor {
         for i in heldOut.sorted() {
           let p = points[i]
           guard let v = m.predict(p.configuration, features: p.features) else { continue }
-          errors.append(abs(v - p.microseconds) / p.microseconds)
+          errors.append((v - p.microseconds) / p.microseconds)
         }
         guard !errors.isEmpty else { continue }
+        let n = Double(errors.count)
         comparisons.append(
           ModelComparison(
-            kind: k, heldOut: errors.count, mape: 100 * errors.reduce(0, +) / Double(errors.count),
-            within10: Double(errors.filter { $0 <= 0.10 }.count) / Double(errors.count)))
+            kind: k, heldOut: errors.count, mape: 100 * errors.reduce(0) { $0 + abs($1) } / n, meanError: 100 * errors.reduce(0, +) / n,
+            within10: Double(errors.filter { abs($0) <= 0.10 }.count) / n))
       }
     }
     let chosen = kind ?? comparisons.min(by: { $0.mape < $1.mape })?.kind ?? .local

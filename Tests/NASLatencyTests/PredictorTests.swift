@@ -69,6 +69,9 @@ final class PredictorTests: XCTestCase {
     let best = report.comparisons.min { $0.mape < $1.mape }!
     XCTAssertEqual(report.chosen, best.kind)
     XCTAssertLessThan(best.mape, 5)
+    for c in report.comparisons {
+      XCTAssertLessThanOrEqual(abs(c.meanError), c.mape + 1e-9, "\(c.kind): a mean signed error cannot exceed the mean absolute one")
+    }
   }
 
   func testNonNegativeLeastSquaresRecoversCoefficientsAndClampsNegativeOnes() {

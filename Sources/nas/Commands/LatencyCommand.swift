@@ -108,9 +108,12 @@ struct LatencyFit: ParsableCommand {
 enum LatencyFitText {
   static func render(_ r: FitReport) -> String {
     var out = "fitted on \(r.samples) samples of \(r.configurations) configurations (profile \(r.profile)) in \(Format.fixed(r.seconds, 2)) s\n"
-    var t = TextTable(headers: ["model", "held-out", "MAPE %", "within 10%", ""], rightAligned: [1, 2, 3])
+    var t = TextTable(headers: ["model", "held-out", "MAPE %", "mean error %", "within 10%", ""], rightAligned: [1, 2, 3, 4])
     for c in r.comparisons {
-      t.append([c.kind.rawValue, String(c.heldOut), Format.fixed(c.mape, 2), Format.fixed(100 * c.within10, 1) + "%", c.kind == r.chosen ? "chosen" : ""])
+      t.append([
+        c.kind.rawValue, String(c.heldOut), Format.fixed(c.mape, 2), Format.fixed(c.meanError, 2), Format.fixed(100 * c.within10, 1) + "%",
+        c.kind == r.chosen ? "chosen" : "",
+      ])
     }
     out += "unit models on \(r.heldOutSet) (fitted without them):\n" + t.render() + "\n"
     out += String(
@@ -159,15 +162,18 @@ struct LatencyMeasure: ParsableCommand {
     policy.rounds = rounds
     policy.roundMilliseconds = roundMs
     let m = try LatencyCLI.run { () throws(LatencyError) in try NetworkTimer.measure(arch, threads: threads, policy: policy) }
+    var units: [UnitTiming]?
     if perUnit {
-      let units = try LatencyCLI.run { () throws(LatencyError) in try NetworkTimer.measureUnits(arch, threads: threads) }
+      units = try LatencyCLI.run { () throws(LatencyError) in try NetworkTimer.measureUnits(arch, threads: threads) }
+    }
+    if json {
+      print(try JSONOutput.string(LatencyMeasureOutput(m, file: file, units: units)))
+      return
+    }
+    if let units {
       for u in units { print(String(format: "%3d %10.1f us  %@", u.index, u.microseconds, u.key)) }
       let sum = units.reduce(0) { $0 + $1.microseconds }
       print(String(format: "sum of units %.3f ms, network %.3f ms, ratio %.3f", sum / 1000, m.milliseconds, m.milliseconds * 1000 / sum))
-    }
-    if json {
-      print(try JSONOutput.string(LatencyMeasureOutput(m, file: file)))
-      return
     }
     print("\(file): \(m.name ?? m.hash.prefix(12).description)  \(Format.si(Double(m.macs))) MACs  \(Format.grouped(m.params)) params")
     print(
@@ -190,8 +196,12 @@ struct LatencyMeasureOutput: Encodable {
   var p90Milliseconds: Double
   var madMilliseconds: Double
   var minimumMilliseconds: Double
+  var medianMilliseconds: Double
   var buildSeconds: Double
-  init(_ m: NetworkMeasurement, file: String) {
+  /// With `--per-unit`: every unit timed on its own, and their sum.
+  var units: [UnitTiming]?
+  var unitsMilliseconds: Double?
+  init(_ m: NetworkMeasurement, file: String, units: [UnitTiming]? = nil) {
     self.file = file
     name = m.name
     hash = m.hash
@@ -204,7 +214,10 @@ struct LatencyMeasureOutput: Encodable {
     p90Milliseconds = m.timing.p90 / 1000
     madMilliseconds = m.timing.mad / 1000
     minimumMilliseconds = m.timing.minimum / 1000
+    medianMilliseconds = m.timing.median / 1000
     buildSeconds = m.buildSeconds
+    self.units = units
+    unitsMilliseconds = units.map { $0.reduce(0) { $0 + $1.microseconds } / 1000 }
   }
 }
 
