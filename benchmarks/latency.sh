@@ -69,7 +69,7 @@ $NAS latency fit --threads 1 --db "$LATENCY_DB" --json > "$OUT/fit.json"
 chosen=$(jq -r '.chosen' "$OUT/fit.json")
 PROFILE=$(jq -r '.profile' "$OUT/fit.json")
 for k in macs features local; do
-  v=$(jq -r --arg k "$k" '.comparisons[] | select(.kind == $k) | "MAPE \(.mape * 100 | round / 100)%, within 10%: \(.within10 * 1000 | round / 10)% of \(.heldOut)"' "$OUT/fit.json")
+  v=$(jq -r --arg k "$k" '.comparisons[] | select(.kind == $k) | "MAPE \(.mape * 100 | round / 100)%, mean error \((.meanError // 0) * 100 | round / 100)%, within 10%: \(.within10 * 1000 | round / 10)% of \(.heldOut)"' "$OUT/fit.json")
   row "unit model \`$k\` on held-out off-grid configurations$([[ $k == "$chosen" ]] && echo ' (chosen)')" "$v" "$CMD"
 done
 row "network overhead term" "$(jq -r '"measured = \((1 + .overhead.proportional) * 10000 | round / 10000) x units + \(.overhead.intercept * 10 | round / 10) us (\(.overhead.networks) networks)"' "$OUT/fit.json")" "$CMD"
