@@ -69,9 +69,10 @@ final class PredictorTests: XCTestCase {
     let best = report.comparisons.min { $0.mape < $1.mape }!
     XCTAssertEqual(report.chosen, best.kind)
     XCTAssertLessThan(best.mape, 5)
-    for c in report.comparisons {
-      XCTAssertLessThanOrEqual(abs(c.meanError), c.mape + 1e-9, "\(c.kind): a mean signed error cannot exceed the mean absolute one")
-    }
+    // The samples carry ±2% noise of both signs, so some form errs both ways: its mean signed
+    // error is then strictly smaller in size than its MAPE.
+    for c in report.comparisons { XCTAssertLessThanOrEqual(abs(c.meanError), c.mape + 1e-9, "\(c.kind)") }
+    XCTAssertTrue(report.comparisons.contains { abs($0.meanError) < $0.mape - 1e-6 }, "every form's mean error equals its MAPE: the sign was lost")
   }
 
   func testNonNegativeLeastSquaresRecoversCoefficientsAndClampsNegativeOnes() {
