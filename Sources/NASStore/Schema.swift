@@ -9,6 +9,7 @@ enum Schema {
     (NetAdaptTables.name, NetAdaptTables.migrate),
     (DriftTables.name, DriftTables.migrate),
     (TimingStatisticTables.name, TimingStatisticTables.migrate),
+    (RunOwnerTables.name, RunOwnerTables.migrate),
   ]
 
   static var migrator: DatabaseMigrator {
