@@ -9,6 +9,9 @@ import NASSpace
 /// Files without the last column (written before 2026-12-03) are read as medians.
 public enum LatencyCSV {
   public static let header = olderHeader + ["statistic"]
+  /// The header of a profile whose CPU identity is known: `header` and ``CPUIdentity/csvColumns``
+  /// (a profile without one is written with `header`, as before).
+  public static let identifiedHeader = header + CPUIdentity.csvColumns
   /// The header before samples said which statistic they are; its samples are medians.
   static let olderHeader = [
     "profile_id", "cpu_model", "cores", "threads", "backend", "backend_version", "precision", "unit", "source", "microseconds",
@@ -17,11 +20,12 @@ public enum LatencyCSV {
 
   /// Samples of one profile as CSV text.
   public static func write(_ samples: [LatencySample], profile: DeviceProfile) -> String {
-    var out = header.joined(separator: ",") + "\n"
+    var out = (profile.cpu == nil ? header : identifiedHeader).joined(separator: ",") + "\n"
     let p = [profile.id, profile.cpuModel, "\(profile.cores)", "\(profile.threads)", profile.backend, profile.backendVersion, profile.precision]
     for s in samples {
       let fields =
         p + [s.key, s.source.rawValue, "\(s.microseconds)", "\(s.runs)", s.round.map(String.init) ?? "", s.statistic.rawValue]
+        + (profile.cpu?.csvFields ?? [])
       out += fields.map(quote).joined(separator: ",") + "\n"
     }
     return out
@@ -80,7 +84,7 @@ public enum LatencyCSV {
   public static func read(_ text: String, file: String) throws(LatencyError) -> [(profile: DeviceProfile, samples: [LatencySample])] {
     let all = rows(text)
     guard let first = all.first else { throw .csv(file: file, line: 1, message: "the file is empty; expected the header \(header.joined(separator: ","))") }
-    guard first.fields == header || first.fields == olderHeader else {
+    guard first.fields == header || first.fields == olderHeader || first.fields == identifiedHeader else {
       throw .csv(file: file, line: first.line, message: "unexpected header; expected \(header.joined(separator: ","))")
     }
     let columns = first.fields.count
@@ -93,7 +97,15 @@ public enum LatencyCSV {
       guard let cores = Int(f[2]), cores >= 1, let threads = Int(f[3]), threads >= 1 else {
         throw .csv(file: file, line: line, message: "cores and threads must be positive integers")
       }
-      let profile = DeviceProfile(cpuModel: f[1], cores: cores, threads: threads, backend: f[4], backendVersion: f[5], precision: f[6])
+      var cpu: CPUIdentity?
+      if columns == identifiedHeader.count {
+        switch CPUIdentity.fromCSV(Array(f[header.count...])) {
+        case .success(let identity): cpu = identity
+        case .failure(let problem): throw .csv(file: file, line: line, message: problem.message)
+        }
+      }
+      let profile = DeviceProfile(
+        cpuModel: f[1], cores: cores, threads: threads, backend: f[4], backendVersion: f[5], precision: f[6], cpu: cpu)
       guard profile.id == f[0] else {
         throw .csv(file: file, line: line, message: "profile_id \(f[0]) does not match the profile columns (they give \(profile.id))")
       }
@@ -112,7 +124,7 @@ public enum LatencyCSV {
         round = r
       }
       var statistic = SampleStatistic.median
-      if columns == header.count {
+      if columns >= header.count {
         guard let s = SampleStatistic(rawValue: f[12]) else {
           throw .csv(file: file, line: line, message: "statistic must be one of \(SampleStatistic.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -17,11 +17,7 @@ public final class LatencyDatabase: LatencySampleSink {
     try store.recordProfile(Self.record(profile))
   }
 
-  static func record(_ p: DeviceProfile) -> LatencyProfileRecord {
-    LatencyProfileRecord(
-      id: p.id, cpuModel: p.cpuModel, cores: p.cores, threads: p.threads, backend: p.backend, backendVersion: p.backendVersion,
-      precision: p.precision)
-  }
+  static func record(_ p: DeviceProfile) -> LatencyProfileRecord { p.record }
 
   /// The profile `id` names (a unique prefix is enough), or this machine at `threads` threads
   /// when `id` is nil. An id nobody measured or imported is an error listing the known ones.
@@ -32,8 +28,7 @@ public final class LatencyDatabase: LatencySampleSink {
     guard matches.count == 1, let r = matches.first else {
       throw LatencyError.unknownProfile(id: id, known: known.map { "\($0.id) (\($0.cpuModel), \($0.threads) thread\($0.threads == 1 ? "" : "s"))" })
     }
-    return DeviceProfile(
-      cpuModel: r.cpuModel, cores: r.cores, threads: r.threads, backend: r.backend, backendVersion: r.backendVersion, precision: r.precision)
+    return DeviceProfile(record: r)
   }
 
   /// Samples of the current statistic per unit key (older ones do not count: they are re-measured).

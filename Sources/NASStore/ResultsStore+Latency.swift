@@ -10,8 +10,18 @@ public struct LatencyProfileRecord: Codable, Sendable, Hashable {
   public var backend: String
   public var backendVersion: String
   public var precision: String
+  /// The CPU identity (migration `v7-device-identity`): "cpu family", "model" and "stepping"
+  /// from /proc/cpuinfo, and the kernel-selecting instruction-set flags, space-separated.
+  /// `cpuFlags` nil means the profile was stored before the identity was recorded.
+  public var cpuFamily: Int?
+  public var cpuModelNumber: Int?
+  public var cpuStepping: Int?
+  public var cpuFlags: String?
 
-  public init(id: String, cpuModel: String, cores: Int, threads: Int, backend: String, backendVersion: String, precision: String) {
+  public init(
+    id: String, cpuModel: String, cores: Int, threads: Int, backend: String, backendVersion: String, precision: String,
+    cpuFamily: Int? = nil, cpuModelNumber: Int? = nil, cpuStepping: Int? = nil, cpuFlags: String? = nil
+  ) {
     self.id = id
     self.cpuModel = cpuModel
     self.cores = cores
@@ -19,6 +29,10 @@ public struct LatencyProfileRecord: Codable, Sendable, Hashable {
     self.backend = backend
     self.backendVersion = backendVersion
     self.precision = precision
+    self.cpuFamily = cpuFamily
+    self.cpuModelNumber = cpuModelNumber
+    self.cpuStepping = cpuStepping
+    self.cpuFlags = cpuFlags
   }
 }
 
@@ -121,15 +135,38 @@ public struct LatencyValidationRecord: Codable, Sendable, Hashable {
 }
 
 extension ResultsStore {
-  /// Inserts the profile if its id is new.
+  /// Inserts the profile if its id is new. A row stored without a CPU identity under the same
+  /// id takes the identity given here (a caller that only knows the older fields leaves it as it is).
   public func recordProfile(_ p: LatencyProfileRecord) throws {
     try write { db in
       try db.execute(
         sql: """
-          INSERT OR IGNORE INTO device_profiles (id, cpu_model, cores, threads, backend, backend_version, precision, created_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT INTO device_profiles (id, cpu_model, cores, threads, backend, backend_version, precision, cpu_family, cpu_model_number,
+            cpu_stepping, cpu_flags, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET cpu_family = excluded.cpu_family, cpu_model_number = excluded.cpu_model_number,
+            cpu_stepping = excluded.cpu_stepping, cpu_flags = excluded.cpu_flags
+          WHERE device_profiles.cpu_flags IS NULL AND excluded.cpu_flags IS NOT NULL
           """,
-        arguments: [p.id, p.cpuModel, p.cores, p.threads, p.backend, p.backendVersion, p.precision, Self.now()])
+        arguments: [
+          p.id, p.cpuModel, p.cores, p.threads, p.backend, p.backendVersion, p.precision, p.cpuFamily, p.cpuModelNumber, p.cpuStepping,
+          p.cpuFlags, Self.now(),
+        ])
+    }
+  }
+
+  /// Records how many cores other processes kept busy while an evaluation's end-to-end latency
+  /// was measured (`evaluations.measured_under_load`); nil when it could not be sampled.
+  public func setMeasurementLoad(evaluation: Int64, otherBusyCores: Double?) throws {
+    try write { db in
+      try db.execute(sql: "UPDATE evaluations SET measured_under_load = ? WHERE id = ?", arguments: [otherBusyCores, evaluation])
+    }
+  }
+
+  /// The load recorded with an evaluation's end-to-end measurement, if any.
+  public func measurementLoad(evaluation: Int64) throws -> Double? {
+    try read { db in
+      try Double.fetchOne(db, sql: "SELECT measured_under_load FROM evaluations WHERE id = ?", arguments: [evaluation])
     }
   }
 
@@ -139,7 +176,8 @@ extension ResultsStore {
       try Row.fetchAll(db, sql: "SELECT * FROM device_profiles ORDER BY created_at, id").map {
         LatencyProfileRecord(
           id: $0["id"], cpuModel: $0["cpu_model"], cores: $0["cores"], threads: $0["threads"], backend: $0["backend"],
-          backendVersion: $0["backend_version"], precision: $0["precision"])
+          backendVersion: $0["backend_version"], precision: $0["precision"], cpuFamily: $0["cpu_family"],
+          cpuModelNumber: $0["cpu_model_number"], cpuStepping: $0["cpu_stepping"], cpuFlags: $0["cpu_flags"])
       }
     }
   }

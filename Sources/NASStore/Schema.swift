@@ -10,6 +10,7 @@ enum Schema {
     (DriftTables.name, DriftTables.migrate),
     (TimingStatisticTables.name, TimingStatisticTables.migrate),
     (RunOwnerTables.name, RunOwnerTables.migrate),
+    (DeviceIdentityTables.name, DeviceIdentityTables.migrate),
   ]
 
   static var migrator: DatabaseMigrator {

@@ -171,4 +171,55 @@ final class MigrationTests: XCTestCase {
     XCTAssertThrowsError(try store.query("UPDATE latency_samples SET statistic = 'mean'"), "only known statistics")
     XCTAssertEqual(try store.integrityCheck(), "ok")
   }
+
+  /// A profile, its samples, fit networks and fitted model stored by the previous version keep
+  /// their id and rows; the profile says its CPU identity is unknown, a newly identified one is
+  /// stored beside it, and evaluations can record the load they were measured under.
+  func testProfilesFromBeforeTheCPUIdentityKeepTheirIdAndRows() throws {
+    let path = try temporaryPath()
+    let queue = try DatabaseQueue(path: path)
+    try Schema.migrator.migrate(queue, upTo: RunOwnerTables.name)
+    try queue.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO device_profiles (id, cpu_model, cores, threads, backend, backend_version, precision, created_at)
+          VALUES ('0a1b2c3d4e5f', 'AMD EPYC', 2, 1, 'xnnpack', '1', 'fp32', '2026-12-01T00:00:00.000Z');
+          INSERT INTO latency_samples (profile_id, unit, op, source, microseconds, runs, round, statistic, measured_at)
+          VALUES ('0a1b2c3d4e5f', 'conv k=3 s=2 out=8 act=relu @ 8x8x3', 'conv', 'grid', 15, 5, 0, 'fastest', '2026-12-01T00:00:00.000Z'),
+                 ('0a1b2c3d4e5f', 'conv k=3 s=2 out=8 act=relu @ 8x8x3', 'conv', 'grid', 14, 5, 1, 'fastest', '2026-12-01T00:00:00.000Z');
+          INSERT INTO runs (id, kind, command_line, parameters, status, started_at, tool_version)
+          VALUES (1, 'search', 'nas search', '{}', 'finished', '2026-12-01T00:00:00.000Z', 'old');
+          INSERT INTO architectures (hash, canonical_text, input_resolution, macs, params, created_at)
+          VALUES ('h1', 'text', 8, 1, 1, '2026-12-01T00:00:00.000Z');
+          INSERT INTO latency_networks (profile_id, architecture_hash, purpose, milliseconds, runs, statistic, measured_at)
+          VALUES ('0a1b2c3d4e5f', 'h1', 'fit', 3, 5, 'fastest', '2026-12-01T00:00:00.000Z');
+          INSERT INTO latency_models (profile_id, model, samples, networks, fitted_at)
+          VALUES ('0a1b2c3d4e5f', '{"format":1}', 2, 1, '2026-12-01T00:00:00.000Z');
+          INSERT INTO evaluations (id, run_id, architecture_hash, evaluator, evaluator_config, measured_latency_ms, status, created_at)
+          VALUES (1, 1, 'h1', 'zen', '{}', 3.5, 'ok', '2026-12-01T00:00:00.000Z');
+          """)
+    }
+    try queue.close()
+
+    let store = try ResultsStore.open(path: path)
+    XCTAssertEqual(try appliedMigrations(path).last, DeviceIdentityTables.name)
+    let old = LatencyProfileRecord(
+      id: "0a1b2c3d4e5f", cpuModel: "AMD EPYC", cores: 2, threads: 1, backend: "xnnpack", backendVersion: "1", precision: "fp32")
+    XCTAssertEqual(try store.profiles(), [old], "kept, with every identity column NULL")
+    XCTAssertEqual(try store.samples(profile: old.id, statistic: "fastest").map(\.microseconds), [15, 14])
+    XCTAssertEqual(try store.networkTimings(profile: old.id, purpose: "fit", statistic: "fastest").map(\.milliseconds), [3])
+    XCTAssertEqual(try store.latencyModel(profile: old.id)?.samples, 2, "the fitted model stays usable")
+
+    let identified = LatencyProfileRecord(
+      id: "ffeeddccbbaa", cpuModel: "AMD EPYC", cores: 2, threads: 1, backend: "xnnpack", backendVersion: "1", precision: "fp32",
+      cpuFamily: 25, cpuModelNumber: 17, cpuStepping: 1, cpuFlags: "avx avx2 fma avx512f")
+    try store.recordProfile(identified)
+    XCTAssertEqual(try store.profiles(), [old, identified])
+
+    XCTAssertNil(try store.measurementLoad(evaluation: 1))
+    try store.setMeasurementLoad(evaluation: 1, otherBusyCores: 1.25)
+    XCTAssertEqual(try store.measurementLoad(evaluation: 1), 1.25)
+    XCTAssertEqual(try store.query("SELECT measured_latency_ms, measured_under_load FROM evaluations WHERE id = 1").rows, [["3.5", "1.25"]])
+    XCTAssertEqual(try store.integrityCheck(), "ok")
+  }
 }

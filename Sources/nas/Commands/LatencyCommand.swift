@@ -133,12 +133,13 @@ struct LatencyProfiles: ParsableCommand {
 
   func run() throws {
     let store = try LatencyFiles.openExisting(db)
-    var t = TextTable(headers: ["id", "cpu", "cores", "threads", "backend", "precision", "samples", "configurations"], rightAligned: [2, 3, 6, 7])
+    var t = TextTable(
+      headers: ["id", "cpu", "cores", "threads", "backend", "precision", "samples", "configurations", "cpu identity"], rightAligned: [2, 3, 6, 7])
     for p in try store.profiles() {
       let counts = try store.sampleCounts(profile: p.id, statistic: SampleStatistic.current.rawValue)
       t.append([
         p.id, p.cpuModel, String(p.cores), String(p.threads), "\(p.backend) \(p.backendVersion)", p.precision,
-        String(counts.values.reduce(0, +)), String(counts.count),
+        String(counts.values.reduce(0, +)), String(counts.count), DeviceProfile(record: p).identityText,
       ])
     }
     print(t.render())

@@ -1,0 +1,27 @@
+import GRDB
+
+/// The migration that lets device profiles tell machines apart and marks end-to-end
+/// measurements taken on a busy machine.
+///
+/// A profile used to be named by the CPU model string, cores, threads, backend and precision;
+/// hosts whose model string is just "AMD EPYC" ran XNNPACK 2× apart under one id. The CPU's
+/// family, model, stepping and kernel-selecting flags now go into the id too. Rows stored
+/// before keep their id, samples and networks: their identity columns stay NULL, which says
+/// the identity is unknown, and they remain usable by id.
+///
+/// End-to-end measurements read 30-40% high while other processes load the machine, so an
+/// evaluation records how many cores other processes kept busy while it was measured.
+enum DeviceIdentityTables {
+  static let name = "v7-device-identity"
+
+  static func migrate(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE device_profiles ADD COLUMN cpu_family INTEGER;        -- /proc/cpuinfo "cpu family"; NULL where not reported
+        ALTER TABLE device_profiles ADD COLUMN cpu_model_number INTEGER;  -- /proc/cpuinfo "model"
+        ALTER TABLE device_profiles ADD COLUMN cpu_stepping INTEGER;      -- /proc/cpuinfo "stepping"
+        ALTER TABLE device_profiles ADD COLUMN cpu_flags TEXT;            -- kernel-selecting ISA flags; NULL: identity unknown
+        ALTER TABLE evaluations ADD COLUMN measured_under_load REAL;      -- cores other processes kept busy during measured_latency_ms
+        """)
+  }
+}
