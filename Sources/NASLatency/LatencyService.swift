@@ -42,6 +42,7 @@ public enum LatencyService {
       "spaces": spaces.map(\.path).joined(separator: " "), "configurations": "\(plan.items.count)",
     ]
     let json = (try? JSONOutput.string(parameters)) ?? "{}"
+    try store.recordProfile(profile.record)
     let run = try store.createRun(
       kind: .bench, name: "bench", commandLine: commandLine, parametersJSON: json, spacePath: spaces.first?.path,
       spaceHash: spaces.first?.space.sourceHash, seed: options.seed, toolVersion: toolVersion, deviceProfile: profile.id)
@@ -49,9 +50,11 @@ public enum LatencyService {
     do {
       let summary = try bench.run(plan, into: database, progress: progress, shouldStop: shouldStop)
       if summary.interrupted {
+        if summary.measured > 0 || summary.networkTimings > 0 { measuredHere.insert(profile.id) }
         try store.setRunStatus(run, .interrupted)
         return TablesOutcome(profile: profile, run: run, bench: summary, fit: nil)
       }
+      if summary.measured > 0 || summary.networkTimings > 0 { measuredHere.insert(profile.id) }
       let (_, report) = try database.fit()
       try store.setRunStatus(run, .finished)
       return TablesOutcome(profile: profile, run: run, bench: summary, fit: report)
@@ -59,5 +62,46 @@ public enum LatencyService {
       try? store.setRunStatus(run, .failed)
       throw error
     }
+  }
+
+  // MARK: - Speed check
+
+  /// Profiles whose tables this process measured (they are at the machine's current speed).
+  private static let measuredHere = ProfileSet()
+
+  /// Times a few fit networks of the predictor's profile and compares them with their stored
+  /// timings (``SpeedCheck``). Nil, without timing anything, when the profile is not this
+  /// machine's (another `--device`, or this machine at other threads), when this process
+  /// measured the profile's tables itself, or when the profile has no fit networks.
+  public static func checkSpeed(
+    store: ResultsStore, predictor: LatencyPredictor, measure: (([Architecture]) throws -> [Double])? = nil
+  ) throws -> SpeedCheck? {
+    let profile = predictor.profile
+    guard profile.id == DeviceProfile.current(threads: profile.threads).id, !measuredHere.contains(profile.id) else { return nil }
+    let database = try LatencyDatabase(store: store, profile: profile)
+    let networks = SpeedCheck.choose(from: try database.driftReferenceCandidates())
+    return try SpeedCheck.run(
+      profileID: profile.id, networks: networks, measure: measure ?? SpeedCheck.timeLikeABenchPass(threads: profile.threads))
+  }
+
+  /// Tells ``checkSpeed(store:predictor:measure:)`` that the profile's tables were just measured in this process.
+  public static func markMeasuredInThisProcess(_ profileID: String) { measuredHere.insert(profileID) }
+}
+
+/// A set of profile ids shared by the threads of one process.
+private final class ProfileSet: @unchecked Sendable {
+  private let lock = NSLock()
+  private var ids = Set<String>()
+
+  func insert(_ id: String) {
+    lock.lock()
+    defer { lock.unlock() }
+    ids.insert(id)
+  }
+
+  func contains(_ id: String) -> Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return ids.contains(id)
   }
 }

@@ -162,10 +162,14 @@ public struct NetAdaptRunner {
     summary.weightsFile = weightsPath
     if request.measure, DeviceProfile.current(threads: predictor.profile.threads).id == predictor.profile.id {
       do {
-        let m = try NetworkTimer.measure(final, threads: predictor.profile.threads)
+        let (m, load) = try MachineLoad.during { try NetworkTimer.measure(final, threads: predictor.profile.threads) }
         try store.setMeasuredLatency(evaluation: evaluation, milliseconds: m.milliseconds)
+        try store.setMeasurementLoad(evaluation: evaluation, otherBusyCores: load?.otherBusyCores)
+        if let warning = load?.warning(measuring: "the final network", milliseconds: m.milliseconds) { log(warning) }
         summary.finalMeasuredMs = m.milliseconds
-        summary.seedMeasuredMs = try NetworkTimer.measure(request.seed, threads: predictor.profile.threads).milliseconds
+        let (seedTiming, seedLoad) = try MachineLoad.during { try NetworkTimer.measure(request.seed, threads: predictor.profile.threads) }
+        if let warning = seedLoad?.warning(measuring: "the seed", milliseconds: seedTiming.milliseconds) { log(warning) }
+        summary.seedMeasuredMs = seedTiming.milliseconds
       } catch {
         log("warning: could not time the networks end to end: \(error)")
       }
@@ -208,11 +212,20 @@ public struct NetAdaptRunner {
         if outcome.bench.interrupted { throw NetAdaptError.latency("interrupted while measuring the latency tables; run again to continue measuring") }
       }
     }
+    let predictor: LatencyPredictor
     do {
-      return try LatencyService.predictor(store: store, profileID: r.device, threads: 1)
+      predictor = try LatencyService.predictor(store: store, profileID: r.device, threads: 1)
     } catch {
       throw NetAdaptError.latency("\(error)")
     }
+    // NetAdapt's target is a fraction of the seed's predicted latency, but its final
+    // measurement is compared with predictions: a host that drifted since the tables shows here.
+    do {
+      if let warning = try LatencyService.checkSpeed(store: store, predictor: predictor)?.warning { log(warning) }
+    } catch {
+      log("warning: could not check this machine's speed against its latency tables (\(error)); predictions assume the tables' speed")
+    }
+    return predictor
   }
 
   /// A new run, or with `--resume` the newest netadapt run (of `--name`) and its saved state.

@@ -109,11 +109,20 @@ public struct SearchRunner {
         if outcome.bench.interrupted { throw SearchError.interruptedBeforeStart }
       }
     }
+    let predictor: LatencyPredictor
     do {
-      return try LatencyService.predictor(store: store, profileID: r.device, threads: 1)
+      predictor = try LatencyService.predictor(store: store, profileID: r.device, threads: 1)
     } catch {
       throw SearchError.latency("\(error)")
     }
+    // Stored tables may be from a faster or slower spell of this host; a search against a
+    // latency target should know before it starts.
+    do {
+      if let warning = try LatencyService.checkSpeed(store: store, predictor: predictor)?.warning { log(warning) }
+    } catch {
+      log("warning: could not check this machine's speed against its latency tables (\(error)); predictions assume the tables' speed")
+    }
+    return predictor
   }
 
   /// The smallest and largest predicted latency (ms) of any architecture of the space.
@@ -208,8 +217,12 @@ public struct SearchRunner {
     for e in best where e.measuredLatencyMs == nil && !stop.isSet {
       do {
         let arch = try DSL.parseArchitecture(e.canonicalText, file: "<run \(run)>")
-        let m = try NetworkTimer.measure(arch, threads: predictor.profile.threads)
+        let (m, load) = try MachineLoad.during { try NetworkTimer.measure(arch, threads: predictor.profile.threads) }
         try store.setMeasuredLatency(evaluation: e.id, milliseconds: m.milliseconds)
+        try store.setMeasurementLoad(evaluation: e.id, otherBusyCores: load?.otherBusyCores)
+        if let warning = load?.warning(measuring: "candidate \(e.hash.prefix(12)) (trial \(e.trial.map(String.init) ?? "?"))", milliseconds: m.milliseconds) {
+          log(warning)
+        }
       } catch {
         log("warning: could not measure \(e.hash.prefix(12)) end to end: \(error)")
       }
