@@ -1,4 +1,5 @@
 import Foundation
+import NASSupport
 
 /// Reads and writes the safetensors format (so PyTorch's `safetensors.torch.load_file` reads
 /// what `nas train --save` writes): an 8-byte little-endian header length, a JSON header
@@ -30,9 +31,9 @@ public enum Safetensors {
       }
     }
     do {
-      try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+      try OutputFile.write(data, to: path)
     } catch {
-      throw .badWeightsFile(path: path, reason: "cannot write: \(error.localizedDescription)")
+      throw .badWeightsFile(path: path, reason: error.reason)
     }
   }
 
