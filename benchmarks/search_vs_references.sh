@@ -4,7 +4,7 @@
 # each proxy-trained on Fashion-MNIST with the same budget: accuracy at equal latency.
 #
 #   benchmarks/search_vs_references.sh                 # runs a search first (TRIALS, TARGET)
-#   FOUND=results/search-run-3-best.arch benchmarks/search_vs_references.sh
+#   FOUND=results/nas-search-run-3-best.arch benchmarks/search_vs_references.sh
 #
 # Settings (environment): NAS (binary), DB, FOUND (skip the search), TRIALS (20), TARGET (5 ms),
 # W (-0.15), STEPS (training budget of the comparison, default 860 = 2 epochs at batch 128),

@@ -67,7 +67,7 @@ public struct NetAdaptRunner {
     let (run, stored) = try openRun(store: store, settings: settings)
     let directory = (r.outputDirectory ?? URL(fileURLWithPath: r.databasePath).deletingLastPathComponent().path)
     var loop = NetAdaptLoop(
-      settings: settings, store: store, run: run, directory: "\(directory)/netadapt-run-\(run)", predict: predict, tuner: tuner,
+      settings: settings, store: store, run: run, directory: "\(directory)/\(outputStem(run: run))", predict: predict, tuner: tuner,
       parse: { try DSL.parseArchitecture($0, file: "<netadapt run \(run)>") })
     loop.log = log
     loop.showProgress = showProgress
@@ -119,6 +119,11 @@ public struct NetAdaptRunner {
     return try loop.start(seed: seed, weights: weights, seedMs: seedMs, targetMs: targetMs, accuracy: accuracy)
   }
 
+  /// The name (without extension) of a run's files and per-iteration folder beside the
+  /// database: `nas-netadapt-run-3` for run 3 of `results/nas.sqlite`, so two databases in one
+  /// folder do not overwrite each other's.
+  func outputStem(run: Int64) -> String { "\(OutputFile.prefix(forDatabase: request.databasePath))-netadapt-run-\(run)" }
+
   /// The long fine-tune of the last network, its scores, files and end-to-end latency.
   func finalize(
     state: NetAdaptState, loop: NetAdaptLoop, tuner: FineTuner, store: ResultsStore, run: Int64, directory: String,
@@ -137,13 +142,13 @@ public struct NetAdaptRunner {
     }
     let scores = try tuner.finalScores(final, weights: outcome.weights)
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let archPath = "\(directory)/netadapt-run-\(run).arch", weightsPath = "\(directory)/netadapt-run-\(run).safetensors"
+    let archPath = "\(directory)/\(outputStem(run: run)).arch", weightsPath = "\(directory)/\(outputStem(run: run)).safetensors"
     var weights = outcome.weights
     weights.metadata["nas.deployment_hash"] = final.canonicalHash
     do {
       let header = "# nas netadapt run \(run) from \(request.seedPath): predicted \(Format.fixed(state.latencyMs, 3)) ms "
         + "(seed \(Format.fixed(state.seedLatencyMs, 3)) ms) on \(settings.device), validation accuracy \(Format.fixed(scores.validation, 4))\n"
-      try (header + final.canonicalText()).write(toFile: archPath, atomically: true, encoding: .utf8)
+      try OutputFile.write(header + final.canonicalText(), to: archPath)
       try Safetensors.write(weights, to: weightsPath)
     } catch {
       throw NetAdaptError.output(path: archPath, reason: "\(error)")
@@ -250,7 +255,7 @@ public struct NetAdaptRunner {
       throw NetAdaptError.resume("run \(stored.id) was started with other settings (\(differences.joined(separator: "; "))); use the same command, or start a new run")
     }
     guard stored.status != RunStatus.finished.rawValue else {
-      throw NetAdaptError.resume("run \(stored.id) already finished; its network is netadapt-run-\(stored.id).arch")
+      throw NetAdaptError.resume("run \(stored.id) already finished; its network is \(outputStem(run: stored.id)).arch")
     }
     try store.setRunStatus(stored.id, .running)
     guard let data = try store.loadState(run: stored.id, key: NetAdaptState.key) else { return (stored.id, nil) }

@@ -229,19 +229,22 @@ public struct SearchRunner {
     }
   }
 
-  /// Writes the best architecture and the plot next to the database (or to `outputDirectory`).
+  /// Writes the best architecture and the plot next to the database (or to `outputDirectory`),
+  /// named after the database and the run: `nas-search-run-3-best.arch` and
+  /// `nas-search-run-3.svg` for run 3 of `results/nas.sqlite`.
   func writeOutputs(store: ResultsStore, run: Int64, configuration: SearchConfiguration) throws -> SearchSummary.Files {
     let directory = request.outputDirectory ?? URL(fileURLWithPath: request.databasePath).deletingLastPathComponent().path
+    let stem = "\(OutputFile.prefix(forDatabase: request.databasePath))-search-run-\(run)"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let evaluations = try store.finishedEvaluations(run: run).filter { $0.status == "ok" && $0.accuracy != nil }
     var files = SearchSummary.Files(bestArchitecture: nil, plot: nil)
     if let best = evaluations.max(by: { ($0.reward ?? 0) < ($1.reward ?? 0) }) {
       var arch = try DSL.parseArchitecture(best.canonicalText, file: "<run \(run)>")
-      arch.name = "search-run-\(run)-best"
-      let path = "\(directory)/search-run-\(run)-best.arch"
+      arch.name = "\(stem)-best"
+      let path = "\(directory)/\(stem)-best.arch"
       let header = "# nas search run \(run): reward \(Format.fixed(best.reward ?? 0, 4)), accuracy \(Format.fixed(best.accuracy ?? 0, 4)), "
         + "predicted \(Format.fixed(best.predictedLatencyMs ?? 0, 3)) ms on \(configuration.device)\n"
-      try (header + arch.canonicalText()).write(toFile: path, atomically: true, encoding: .utf8)
+      try OutputFile.write(header + arch.canonicalText(), to: path)
       files.bestArchitecture = path
     }
     let latencies = evaluations.map { $0.measuredLatencyMs ?? $0.predictedLatencyMs ?? .nan }
@@ -253,8 +256,8 @@ public struct SearchRunner {
     let plot = SearchPlot(
       title: "nas search run \(run): \(configuration.spacePath), target \(Format.fixed(configuration.reward.targetMilliseconds, 2)) ms",
       points: points, targetMilliseconds: configuration.reward.targetMilliseconds)
-    let svgPath = "\(directory)/search-run-\(run).svg"
-    try plot.svg().write(toFile: svgPath, atomically: true, encoding: .utf8)
+    let svgPath = "\(directory)/\(stem).svg"
+    try OutputFile.write(plot.svg(), to: svgPath)
     files.plot = svgPath
     return files
   }

@@ -78,10 +78,34 @@ final class SearchCommandTests: XCTestCase {
     XCTAssert(r.stderr.contains("is below every architecture of the space"), r.stderr)
     let files = try XCTUnwrap(summary["files"] as? [String: String])
     let arch = try XCTUnwrap(files["best_architecture"])
+    XCTAssertEqual(URL(fileURLWithPath: arch).lastPathComponent, "nas-search-run-\(summary["run"]!)-best.arch")
     let info = try CommandRunner.run(["arch", "info", arch, "--json"])
     XCTAssertEqual(info.status, 0, info.stderr)
     XCTAssert(try String(contentsOfFile: try XCTUnwrap(files["plot"]), encoding: .utf8).hasPrefix("<svg"))
     XCTAssertFalse(try sql("SELECT measured_latency_ms FROM evaluations WHERE measured_latency_ms IS NOT NULL").isEmpty)
+  }
+
+  /// Two databases in one folder (the same run number in each, after each one's bench run):
+  /// each writes files named after itself.
+  func testTwoDatabasesInOneFolderKeepTheirOwnOutputs() throws {
+    var written: [String] = [], expected: [String] = [], runs: [Int] = []
+    for name in ["first", "second"] {
+      let r = try CommandRunner.run([
+        "search", "--space", directory.appendingPathComponent("tiny.space").path, "--target-ms", "1", "--w", "-0.15", "--evaluator",
+        Self.evaluator(pause: "0"), "--db", directory.appendingPathComponent("\(name).sqlite").path, "--quiet", "--measure-top", "0",
+        "--trials", "2", "--strategy", "random", "--json",
+      ])
+      XCTAssertEqual(r.status, 0, r.stderr)
+      let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+      let run = try XCTUnwrap(summary["run"] as? Int)
+      runs.append(run)
+      let files = try XCTUnwrap(summary["files"] as? [String: String])
+      written += [try XCTUnwrap(files["best_architecture"]), try XCTUnwrap(files["plot"])]
+      expected += ["\(name)-search-run-\(run)-best.arch", "\(name)-search-run-\(run).svg"]
+    }
+    XCTAssertEqual(runs[0], runs[1], "the case this test is about: one run number in both databases")
+    XCTAssertEqual(written.map { URL(fileURLWithPath: $0).lastPathComponent }, expected)
+    for path in written { XCTAssert(FileManager.default.fileExists(atPath: path), path) }
   }
 
   func testKilledSearchResumesWithEveryTrialOnceAndTheSameCandidates() throws {
