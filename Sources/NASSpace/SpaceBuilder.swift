@@ -72,16 +72,16 @@ struct SpaceBuilder {
       guard !v.isSet else { throw DSLError(.badValue, at: v.location, "name takes one word or a quoted string") }
       space.name = v.atoms[0].0.text
     case "input":
-      space.inputSize = try ValueReader.int(v, what: "input size", range: 1...4096)
+      space.inputSize = try ValueReader.int(v, what: "input size", range: SettingRange.inputSize)
       if let c = s.attributes.first(where: { $0.name == "channels" }) {
         space.inputChannels = try ValueReader.int(c.value, what: "input channels", range: 1...64, allowSet: false).first
       }
     case "classes":
-      space.classes = try ValueReader.int(v, what: "classes", range: 1...100_000, allowSet: false).first
+      space.classes = try ValueReader.int(v, what: "classes", range: SettingRange.classes, allowSet: false).first
     case "width":
-      space.width = try ValueReader.double(v, what: "width multiplier", above: 0, atMost: 8)
+      space.width = try ValueReader.double(v, what: "width multiplier", above: 0, atMost: SettingRange.multiplierMaximum)
     case "resolution":
-      space.resolution = try ValueReader.double(v, what: "resolution multiplier", above: 0, atMost: 8)
+      space.resolution = try ValueReader.double(v, what: "resolution multiplier", above: 0, atMost: SettingRange.multiplierMaximum)
     case "divisor":
       space.divisor = try ValueReader.int(v, what: "channel divisor", range: 1...256, allowSet: false).first
     case "batchnorm":

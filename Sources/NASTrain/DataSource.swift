@@ -16,6 +16,27 @@ public enum DataSource: Hashable, Sendable, CustomStringConvertible {
   /// Seed of the validation hold-out (fixed: the split is part of the data set, not of a run).
   public static let validationSeed: UInt64 = 0x5EED_0F_DA7A
 
+  /// Training images of a `random:` source besides its validation hold-out, and its test images.
+  public static let randomImages = (training: 10_000, test: 1000)
+  /// The most bytes of pixels a `random:` source may generate (all its images together): 4 GiB,
+  /// beyond which the allocation fails or the machine swaps (the split copies them once more).
+  public static let randomPixelLimit = 1 << 32
+
+  /// Why this source cannot be loaded with `validationCount` images held out, found without
+  /// loading anything (only a `random:` source's size is known in advance); nil when nothing is.
+  public func sizeProblem(validationCount: Int) -> String? {
+    guard case .random(let h, let w, let c) = self else { return nil }
+    let (images, tooMany) = (Self.randomImages.training + Self.randomImages.test).addingReportingOverflow(max(0, validationCount))
+    let (bytes, tooLarge) = images.multipliedReportingOverflow(by: h * w * c)
+    let overflow = tooMany || tooLarge
+    guard overflow || bytes > Self.randomPixelLimit else { return nil }
+    return "\(description) with \(validationCount) validation images would generate "
+      + (overflow ? "more bytes of pixels than a machine holds" : "\(gibibytes(bytes)) GiB of pixels")
+      + ", above the limit of \(gibibytes(Self.randomPixelLimit)) GiB; use smaller images (random:32x32x3 is CIFAR-sized)"
+  }
+
+  private func gibibytes(_ bytes: Int) -> String { Format.fixed(Double(bytes) / Double(1 << 30), 1) }
+
   /// `fashion-mnist`, `random:HxWxC` or a directory path.
   public init(argument: String) {
     if argument == "fashion-mnist" {
@@ -52,7 +73,8 @@ public enum DataSource: Hashable, Sendable, CustomStringConvertible {
       }
       return try Self.loadIDX(dir, name: "fashion-mnist", validationCount: validationCount)
     case .random(let h, let w, let c):
-      let train = 10_000 + validationCount, test = 1000
+      if let problem = sizeProblem(validationCount: validationCount) { throw .invalidSetting(problem) }
+      let train = Self.randomImages.training + validationCount, test = Self.randomImages.test
       var rng = SeededGenerator(seed: 1)
       func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) } }
       let px = bytes(train * h * w * c), labels = (0..<train).map { _ in UInt8(rng.uniform(below: 10)) }

@@ -47,7 +47,9 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
   public func totalSteps(trainingImages count: Int) -> Int {
     if let steps { return max(1, steps) }
     let perEpoch = max(1, count / batchSize)
-    return max(1, Int((epochs * Double(perEpoch)).rounded()))
+    let steps = (epochs * Double(perEpoch)).rounded()
+    // A huge (or infinite) epoch count means "until stopped", not a trap converting to Int.
+    return steps < Double(Int.max) ? max(1, Int(steps)) : Int.max
   }
 }
 

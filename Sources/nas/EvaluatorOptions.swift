@@ -12,18 +12,24 @@ struct EvaluatorOptions: ParsableArguments {
   @Option(help: "train, zen, naswot, synflow or cmd:COMMAND.") var evaluator = "train"
   @Option(help: "Data set of the train and zero-cost evaluators: fashion-mnist or a directory of IDX or CIFAR-10 files.")
   var data = "fashion-mnist"
-  @Option(help: "train: budget in steps per candidate.") var steps = 120
-  @Option(help: "train: images per step.") var batchSize = 128
-  @Option(help: "train: peak learning rate.") var lr = 0.05
-  @Option(help: "train and zero-cost: largest total stride of the proxy network.") var maxDownsampling = 32
-  @Option(help: "Seconds before an evaluation (cmd or worker) is stopped and recorded as timed out.") var evalTimeout: Double = 3600
+  @Option(parsing: .unconditional, help: "train: budget in steps per candidate.") var steps = 120
+  @Option(parsing: .unconditional, help: "train: images per step.") var batchSize = 128
+  @Option(parsing: .unconditional, help: "train: peak learning rate.") var lr = 0.05
+  @Option(parsing: .unconditional, help: "train and zero-cost: largest total stride of the proxy network.") var maxDownsampling = 32
+  @Option(parsing: .unconditional, help: "Seconds before an evaluation (cmd or worker) is stopped and recorded as timed out.") var evalTimeout: Double = 3600
 
   func validate() throws {
-    guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
-    guard batchSize >= 2 else { throw ValidationError("--batch-size must be at least 2 (batch norm needs two images)") }
-    guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number") }
-    guard maxDownsampling >= 1 else { throw ValidationError("--max-downsampling must be at least 1") }
-    guard evalTimeout > 0 else { throw ValidationError("--eval-timeout must be positive") }
+    let known = evaluator.hasPrefix("cmd:") ? evaluator.count > 4 : EvaluatorFactory.names.contains(evaluator)
+    guard known else {
+      throw ValidationError("--evaluator must be one of \(EvaluatorFactory.names.joined(separator: ", ")), not '\(evaluator)'")
+    }
+    try OptionChecks.positive(steps, "--steps")
+    try OptionChecks.atLeast(2, batchSize, "--batch-size", why: " (batch norm needs two images)")
+    try OptionChecks.positive(lr, "--lr")
+    try OptionChecks.positive(maxDownsampling, "--max-downsampling")
+    // Infinite is allowed: no time limit.
+    guard evalTimeout > 0 else { throw ValidationError("--eval-timeout must be a positive number of seconds, not \(evalTimeout)") }
+    if !evaluator.hasPrefix("cmd:") { try OptionChecks.data(data) }
   }
 
   func factoryOptions(threads: Int) -> EvaluatorFactory.Options {

@@ -8,13 +8,22 @@ struct ArchCommand: ParsableCommand {
     commandName: "arch", abstract: "Show an architecture's layers, costs, canonical text and hash.",
     subcommands: [Info.self, Canon.self])
 
+  /// The overrides take the ranges the file's `width` and `input` statements take.
+  static func checkOverrides(width: Double?, resolution: Int?) throws {
+    try OptionChecks.multiplier(width, "--width")
+    try OptionChecks.inputSize(resolution, "--resolution")
+  }
+
   struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Print a table of layers with shapes, MACs and parameters, and the totals.")
     @Argument(help: "An .arch file.") var file: String
-    @Option(name: .long, help: "Override the width multiplier written in the file.") var width: Double?
-    @Option(name: .long, help: "Override the input resolution written in the file.") var resolution: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Override the width multiplier written in the file.")
+    var width: Double?
+    @Option(name: .long, parsing: .unconditional, help: "Override the input resolution written in the file.") var resolution: Int?
     @Flag(help: "Print JSON (with macs, params and layers).") var json = false
+
+    func validate() throws { try ArchCommand.checkOverrides(width: width, resolution: resolution) }
 
     func run() throws {
       let arch = try CLI.loadArchitecture(file, width: width, resolution: resolution)
@@ -26,9 +35,12 @@ struct ArchCommand: ParsableCommand {
   struct Canon: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the canonical text and its hash.")
     @Argument(help: "An .arch file.") var file: String
-    @Option(name: .long, help: "Scale by this width multiplier (written out as absolute widths).") var width: Double?
-    @Option(name: .long, help: "Override the input resolution.") var resolution: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Scale by this width multiplier (written out as absolute widths).")
+    var width: Double?
+    @Option(name: .long, parsing: .unconditional, help: "Override the input resolution.") var resolution: Int?
     @Flag(help: "Print only the hash.") var hashOnly = false
+
+    func validate() throws { try ArchCommand.checkOverrides(width: width, resolution: resolution) }
 
     func run() throws {
       let arch = try CLI.loadArchitecture(file, width: width, resolution: resolution)

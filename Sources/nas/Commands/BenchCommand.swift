@@ -21,19 +21,26 @@ struct BenchCommand: ParsableCommand {
   @Option(name: .customLong("space"), help: "A .space file (repeatable).") var spaces: [String] = []
   @Option(name: .customLong("arch"), help: "An .arch file whose units to add (repeatable).") var archs: [String] = []
   @Flag(help: "Leave out the shipped reference networks.") var noReferences = false
-  @Option(help: "Threads (pthreadpool).") var threads = 1
-  @Option(help: "Passes over the plan: samples per configuration, and timings per whole network (one each per pass).") var rounds = Microbenchmark().rounds
-  @Option(help: "Shrunk networks per space whose units are measured off the choice grid.") var offgrid = 40
-  @Option(help: "Whole networks per space timed for the network overhead term.") var fitNetworks = BenchPlan.Options().fitNetworksPerSpace
-  @Option(help: "Seed of the sampled and shrunk networks and of the measuring order.") var seed: UInt64 = 0xBE7C4
+  @Option(parsing: .unconditional, help: "Threads (pthreadpool).") var threads = 1
+  @Option(parsing: .unconditional, help: "Passes over the plan: samples per configuration, and timings per whole network (one each per pass).") var rounds = Microbenchmark().rounds
+  @Option(parsing: .unconditional, help: "Shrunk networks per space whose units are measured off the choice grid.") var offgrid = 40
+  @Option(parsing: .unconditional, help: "Whole networks per space timed for the network overhead term.") var fitNetworks = BenchPlan.Options().fitNetworksPerSpace
+  @Option(parsing: .unconditional, help: "Seed of the sampled and shrunk networks and of the measuring order.") var seed: UInt64 = 0xBE7C4
   @Option(help: "The results database.") var db = ResultsStore.defaultPath
   @Flag(help: "No progress output.") var quiet = false
   @Flag(help: "Print JSON.") var json = false
 
+  func validate() throws {
+    try OptionChecks.positive(threads, "--threads")
+    try OptionChecks.positive(rounds, "--rounds")
+    try OptionChecks.nonNegative(offgrid, "--offgrid")
+    try OptionChecks.nonNegative(fitNetworks, "--fit-networks")
+    for space in spaces { try OptionChecks.inputFile(space, "--space") }
+    for arch in archs { try OptionChecks.inputFile(arch, "--arch") }
+    try OptionChecks.database(db)
+  }
+
   func run() throws {
-    guard threads >= 1, rounds >= 1, offgrid >= 0, fitNetworks >= 0 else {
-      throw ValidationError("--threads and --rounds must be at least 1, --offgrid and --fit-networks at least 0")
-    }
     let spacePaths = spaces.isEmpty ? try LatencyFiles.shippedSpaces() : spaces
     let loaded = try spacePaths.map { (path: $0, space: try CLI.loadSpace($0)) }
     var archPaths = archs

@@ -58,9 +58,11 @@ struct DBCommand: ParsableCommand {
   struct Top: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The best evaluations.")
     @OptionGroup var options: Options
-    @Option(name: .customLong("run"), help: "Only this run.") var runID: Int64?
+    @Option(name: .customLong("run"), parsing: .unconditional, help: "Only this run.") var runID: Int64?
     @Option(help: "reward, accuracy or latency.") var by = "reward"
-    @Option(name: .short, help: "How many.") var n = 10
+    @Option(name: .short, parsing: .unconditional, help: "How many.") var n = 10
+    // --by is checked by the store's query (its message is the one users see, in the tests too).
+    func validate() throws { try OptionChecks.positive(n, "-n") }
     func run() throws { try options.run { try $0.top(run: runID, by: by, limit: n) } }
   }
 

@@ -17,11 +17,11 @@ struct LatencyCommand: ParsableCommand {
 /// Options shared by the commands that read latency tables.
 struct LatencyProfileOptions: ParsableArguments {
   @Option(help: "Device profile id (or a unique prefix); default: this machine at --threads.") var device: String?
-  @Option(help: "Threads of this machine's profile.") var threads = 1
+  @Option(parsing: .unconditional, help: "Threads of this machine's profile.") var threads = 1
   @Option(help: "The results database.") var db = ResultsStore.defaultPath
 
   func validate() throws {
-    guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    try OptionChecks.positive(threads, "--threads")
   }
 
   func open() throws -> (ResultsStore, DeviceProfile) {
@@ -89,12 +89,14 @@ struct LatencyFit: ParsableCommand {
   @Option(help: "Force a model form (macs, features, local); default: the lowest held-out error.") var model: String?
   @Flag(help: "Print JSON.") var json = false
 
-  func run() throws {
-    var kind: UnitLatencyModel.Kind?
-    if let model {
-      guard let k = UnitLatencyModel.Kind(rawValue: model) else { throw ValidationError("--model must be macs, features or local") }
-      kind = k
+  func validate() throws {
+    if let model, UnitLatencyModel.Kind(rawValue: model) == nil {
+      throw ValidationError("--model must be macs, features or local, not '\(model)'")
     }
+  }
+
+  func run() throws {
+    let kind = model.flatMap(UnitLatencyModel.Kind.init(rawValue:))
     let (store, p) = try profile.open()
     let report: FitReport
     do { report = try LatencyDatabase(store: store, profile: p).fit(kind: kind).1 } catch {
@@ -150,14 +152,27 @@ struct LatencyMeasure: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "measure", abstract: "Build an architecture as an XNNPACK network with random weights and time it.")
   @Argument(help: "An .arch file.") var file: String
-  @Option(help: "Threads (pthreadpool); 1 as phone benchmarks use one big core.") var threads = 1
-  @Option(help: "Rounds of timed runs; the latency is the fastest run.") var rounds = NetworkTimingPolicy.standard.rounds
-  @Option(help: "Milliseconds of timed runs per round (at least 4 runs).") var roundMs = NetworkTimingPolicy.standard.roundMilliseconds
+  @Option(parsing: .unconditional, help: "Threads (pthreadpool); 1 as phone benchmarks use one big core.") var threads = 1
+  @Option(parsing: .unconditional, help: "Rounds of timed runs; the latency is the fastest run.") var rounds = NetworkTimingPolicy.standard.rounds
+  @Option(parsing: .unconditional, help: "Milliseconds of timed runs per round (at least 4 runs).")
+  var roundMs = NetworkTimingPolicy.standard.roundMilliseconds
   @Flag(help: "Also time every unit on its own and compare their sum with the network.") var perUnit = false
   @Flag(help: "Print JSON.") var json = false
 
+  /// The longest round --round-ms allows: the runs of a round are kept in memory, and a minute
+  /// is far past where more runs change the fastest one.
+  static let longestRoundMilliseconds = 60_000.0
+
+  func validate() throws {
+    try OptionChecks.positive(threads, "--threads")
+    try OptionChecks.positive(rounds, "--rounds")
+    try OptionChecks.positive(roundMs, "--round-ms")
+    guard roundMs <= Self.longestRoundMilliseconds else {
+      throw ValidationError("--round-ms must be at most \(Format.fixed(Self.longestRoundMilliseconds, 0)) (a minute per round), not \(roundMs)")
+    }
+  }
+
   func run() throws {
-    guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     let arch = try CLI.loadArchitecture(file)
     var policy = NetworkTimingPolicy.standard
     policy.rounds = rounds

@@ -2,12 +2,15 @@ import ArgumentParser
 import Foundation
 import NASLatency
 import NASStore
+import NASSupport
 
 struct LatencyExport: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export", abstract: "Write a device profile's samples as CSV (format in docs/latency.md).")
   @Argument(help: "The CSV file to write ('-' for standard output).") var file: String
   @OptionGroup var profile: LatencyProfileOptions
+
+  func validate() throws { try OptionChecks.outputFile(file, "the CSV file", allowStandardOutput: true) }
 
   func run() throws {
     let (store, p) = try profile.open()
@@ -18,9 +21,7 @@ struct LatencyExport: ParsableCommand {
     if file == "-" {
       print(text, terminator: "")
     } else {
-      do { try text.write(toFile: file, atomically: true, encoding: .utf8) } catch {
-        throw CLI.Failure(description: "\(file): cannot write (\(error.localizedDescription))")
-      }
+      do { try OutputFile.write(text, to: file) } catch { throw CLI.Failure(description: error.description) }
       printError("\(file): \(samples.count) samples of profile \(p.id)")
     }
   }
@@ -31,6 +32,11 @@ struct LatencyImport: ParsableCommand {
     commandName: "import", abstract: "Read samples from CSV into the database under their device profile, then fit it.")
   @Argument(help: "A CSV file written by 'nas latency export' (or by nas bench elsewhere).") var file: String
   @Option(help: "The results database.") var db = ResultsStore.defaultPath
+
+  func validate() throws {
+    try OptionChecks.inputFile(file, "the CSV file")
+    try OptionChecks.database(db)
+  }
 
   func run() throws {
     let text: String

@@ -26,15 +26,16 @@ struct LatencyValidate: ParsableCommand {
     commandName: "validate",
     abstract: "Sample architectures, predict and measure each; print RMSE, MAPE and the share within 5% and 10%.")
   @Option(help: "A .space file.") var space: String
-  @Option(help: "How many architectures.") var count = 100
-  @Option(help: "Random seed.") var seed: UInt64 = 1
+  @Option(parsing: .unconditional, help: "How many architectures.") var count = 100
+  @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64 = 1
   @Flag(help: "Shrink each sampled network to random channel counts (multiples of 8), off the choice grid.") var shrink = false
-  @Option(help: "Threads (pthreadpool).") var threads = 1
-  @Option(help: "Interleaved rounds each network is timed in per pass; a pass's latency is its fastest run.")
+  @Option(parsing: .unconditional, help: "Threads (pthreadpool).") var threads = 1
+  @Option(parsing: .unconditional, help: "Interleaved rounds each network is timed in per pass; a pass's latency is its fastest run.")
   var rounds = NetworkTimingPolicy.standard.rounds
-  @Option(help: "Passes over all the networks, minutes apart; the measured latency is the fastest pass, as `nas bench` keeps.")
+  @Option(parsing: .unconditional, help: "Passes over all the networks, minutes apart; the measured latency is the fastest pass, as `nas bench` keeps.")
   var passes = 4
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Networks timed by `nas bench` to time again with every chunk, measuring how much the machine's speed drifted since (0: none).",
       valueName: "n")) var references = 8
@@ -43,11 +44,18 @@ struct LatencyValidate: ParsableCommand {
   @Flag(help: "No progress output.") var quiet = false
   @Flag(help: "Print JSON.") var json = false
 
+  func validate() throws {
+    try OptionChecks.positive(count, "--count")
+    try OptionChecks.positive(threads, "--threads")
+    try OptionChecks.nonNegative(references, "--references")
+    try OptionChecks.positive(rounds, "--rounds")
+    try OptionChecks.positive(passes, "--passes")
+    guard !count.multipliedReportingOverflow(by: passes).overflow else { throw ValidationError("--count × --passes is too large") }
+    try OptionChecks.inputFile(space, "--space")
+    try OptionChecks.database(db)
+  }
+
   func run() throws {
-    guard count >= 1, threads >= 1 else { throw ValidationError("--count and --threads must be at least 1") }
-    guard references >= 0, rounds >= 1, passes >= 1 else {
-      throw ValidationError("--references must be 0 or more, --rounds and --passes at least 1")
-    }
     var policy = NetworkTimingPolicy.standard
     policy.rounds = rounds
     let loaded = try CLI.loadSpace(space)
@@ -159,9 +167,9 @@ struct LatencyThroughput: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "throughput", abstract: "How many architectures per second the predictor prices (what search and NetAdapt pay).")
   @Option(help: "A .space file.") var space: String
-  @Option(help: "Distinct architectures to predict.") var count = 1000
-  @Option(help: "Passes over them.") var passes = 5
-  @Option(help: "Random seed.") var seed: UInt64 = 1
+  @Option(parsing: .unconditional, help: "Distinct architectures to predict.") var count = 1000
+  @Option(parsing: .unconditional, help: "Passes over them.") var passes = 5
+  @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64 = 1
   @Flag(help: "Shrink each sampled network off the choice grid (exercises the fitted model).") var shrink = false
   @OptionGroup var profile: LatencyProfileOptions
   @Flag(help: "Print JSON.") var json = false
@@ -176,8 +184,14 @@ struct LatencyThroughput: ParsableCommand {
     var shrunk: Bool
   }
 
+  func validate() throws {
+    try OptionChecks.positive(count, "--count")
+    try OptionChecks.positive(passes, "--passes")
+    guard !count.multipliedReportingOverflow(by: passes).overflow else { throw ValidationError("--count × --passes is too large") }
+    try OptionChecks.inputFile(space, "--space")
+  }
+
   func run() throws {
-    guard count >= 1, passes >= 1 else { throw ValidationError("--count and --passes must be at least 1") }
     let archs = try LatencyWorkload.architectures(try CLI.loadSpace(space), count: count, seed: seed, shrink: shrink)
     let predictor = try profile.predictor()
     var sink = 0.0
@@ -195,7 +209,7 @@ struct LatencyThroughput: ParsableCommand {
     } else {
       print(
         "\(space)\(shrink ? " (shrunk)" : ""): \(n) predictions in \(Format.fixed(seconds, 3)) s: "
-          + "\(Format.grouped(Int(out.perSecond))) architectures/s, \(Format.fixed(out.microsecondsEach, 1)) us each (mean \(Format.fixed(sink / Double(n), 3)) ms)")
+          + "\(out.perSecond.isFinite ? Format.grouped(Int(out.perSecond)) : "too many to time") architectures/s, \(Format.fixed(out.microsecondsEach, 1)) us each (mean \(Format.fixed(sink / Double(n), 3)) ms)")
     }
   }
 }

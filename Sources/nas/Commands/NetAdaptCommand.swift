@@ -29,23 +29,23 @@ struct NetAdaptCommand: ParsableCommand {
   @Argument(help: "The seed architecture (.arch).") var seed: String
   @Option(help: "Trained proxy weights of the seed (safetensors from nas train); without them the seed is trained first.")
   var weights: String?
-  @Option(help: "Latency target in milliseconds.") var targetMs: Double?
-  @Option(help: "Latency target as a fraction of the seed's predicted latency (0.5 halves it).") var targetRatio: Double?
-  @Option(help: "Latency cut per iteration, as a fraction of the seed's latency.") var stepRatio = 0.01
-  @Option(help: "Fine-tune steps per proposal.") var shortSteps = 20
-  @Option(help: "Epochs of the final fine-tune (and of the seed's training without --weights).") var longEpochs = 1.0
+  @Option(parsing: .unconditional, help: "Latency target in milliseconds.") var targetMs: Double?
+  @Option(parsing: .unconditional, help: "Latency target as a fraction of the seed's predicted latency (0.5 halves it).") var targetRatio: Double?
+  @Option(parsing: .unconditional, help: "Latency cut per iteration, as a fraction of the seed's latency.") var stepRatio = 0.01
+  @Option(parsing: .unconditional, help: "Fine-tune steps per proposal.") var shortSteps = 20
+  @Option(parsing: .unconditional, help: "Epochs of the final fine-tune (and of the seed's training without --weights).") var longEpochs = 1.0
   @Option(help: "slope (accuracy change per ms saved, MobileNetV3) or accuracy (original NetAdapt).") var select = "slope"
   @Option(help: "Only 'train': NetAdapt fine-tunes inherited weights, which the other evaluators cannot.") var evaluator = "train"
   @Option(help: "fashion-mnist or a directory of IDX or CIFAR-10 files.") var data = "fashion-mnist"
-  @Option(help: "Images per training step.") var batchSize = 128
-  @Option(help: "Peak learning rate of the seed's training and the final fine-tune.") var lr = 0.05
-  @Option(help: "Peak learning rate of the proposals' short fine-tunes.") var shortLr = 0.01
-  @Option(help: "Validation images the proposals are ranked on.") var rankImages = 2000
-  @Option(help: "Largest total stride of the proxy network.") var maxDownsampling = 32
-  @Option(help: "Channel counts are multiples of this.") var divisor = 8
-  @Option(help: "Stop after this many iterations even above the target.") var maxIterations: Int?
-  @Option(help: "Seed of the training runs.") var trainingSeed: UInt64 = 0
-  @Option(help: "Training threads (default: every core).") var threads: Int?
+  @Option(parsing: .unconditional, help: "Images per training step.") var batchSize = 128
+  @Option(parsing: .unconditional, help: "Peak learning rate of the seed's training and the final fine-tune.") var lr = 0.05
+  @Option(parsing: .unconditional, help: "Peak learning rate of the proposals' short fine-tunes.") var shortLr = 0.01
+  @Option(parsing: .unconditional, help: "Validation images the proposals are ranked on.") var rankImages = 2000
+  @Option(parsing: .unconditional, help: "Largest total stride of the proxy network.") var maxDownsampling = 32
+  @Option(parsing: .unconditional, help: "Channel counts are multiples of this.") var divisor = 8
+  @Option(parsing: .unconditional, help: "Stop after this many iterations even above the target.") var maxIterations: Int?
+  @Option(parsing: .unconditional, help: "Seed of the training runs.") var trainingSeed: UInt64 = 0
+  @Option(parsing: .unconditional, help: "Training threads (default: every core).") var threads: Int?
   @Option(help: "Device profile id or prefix (nas latency profiles); default: this machine at one thread.") var device: String?
   @Option(help: "The results database.") var db = ResultsStore.defaultPath
   @Option(help: "Folder for the final .arch and weights (default: the database's folder).") var out: String?
@@ -60,6 +60,13 @@ struct NetAdaptCommand: ParsableCommand {
     }
     guard NetAdaptSelection(rawValue: select) != nil else { throw ValidationError("--select must be slope or accuracy, not '\(select)'") }
     do { try settings.validate() } catch { throw ValidationError(error.description) }
+    try OptionChecks.positive(lr, "--lr")
+    try OptionChecks.positive(shortLr, "--short-lr")
+    try OptionChecks.positive(threads, "--threads")
+    try OptionChecks.data(data)
+    try OptionChecks.inputFile(weights, "--weights")
+    try OptionChecks.database(db)
+    try OptionChecks.outputFolder(out, "--out")
   }
 
   var settings: NetAdaptSettings {

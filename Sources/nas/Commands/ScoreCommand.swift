@@ -21,11 +21,11 @@ struct ScoreCommand: ParsableCommand {
   @Argument(help: "An .arch file.") var file: String
   @Option(help: "zen, naswot or synflow.") var proxy: String
   @Option(help: "Data set whose image shape (and NASWOT images) the proxy network takes.") var data = "fashion-mnist"
-  @Option(help: "Seed for initialisation, inputs and the NASWOT batch.") var seed: UInt64 = 0
-  @Option(help: "Zen-score repeats.") var repeats = 32
-  @Option(help: "Batch size (default 16 for zen, 128 for naswot).") var batch: Int?
-  @Option(help: "Largest total stride of the proxy network.") var maxDownsampling = 32
-  @Option(help: "Threads.") var threads = 2
+  @Option(parsing: .unconditional, help: "Seed for initialisation, inputs and the NASWOT batch.") var seed: UInt64 = 0
+  @Option(parsing: .unconditional, help: "Zen-score repeats.") var repeats = 32
+  @Option(parsing: .unconditional, help: "Batch size (default 16 for zen, 128 for naswot).") var batch: Int?
+  @Option(parsing: .unconditional, help: "Largest total stride of the proxy network.") var maxDownsampling = 32
+  @Option(parsing: .unconditional, help: "Threads.") var threads = 2
   @Flag(help: "Print JSON.") var json = false
 
   struct Report: Encodable {
@@ -41,12 +41,17 @@ struct ScoreCommand: ParsableCommand {
     var evaluatorConfiguration: String
   }
 
+  func validate() throws {
+    guard ZeroCostProxy(rawValue: proxy) != nil else { throw ValidationError("--proxy must be zen, naswot or synflow, not '\(proxy)'") }
+    try OptionChecks.positive(repeats, "--repeats")
+    if let batch { try OptionChecks.atLeast(2, batch, "--batch", why: " (batch norm needs two images)") }
+    try OptionChecks.positive(maxDownsampling, "--max-downsampling")
+    try OptionChecks.positive(threads, "--threads")
+    try OptionChecks.data(data)
+  }
+
   func run() throws {
-    guard let kind = ZeroCostProxy(rawValue: proxy) else {
-      throw ValidationError("unknown proxy '\(proxy)'; use zen, naswot or synflow")
-    }
-    guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
-    if let batch, batch < 2 { throw ValidationError("--batch must be at least 2") }
+    let kind = ZeroCostProxy(rawValue: proxy)!
     let arch = try CLI.loadArchitecture(file)
     _ = try CLI.check { () throws(ArchitectureError) in try arch.placedUnits() }
     var settings = ZeroCostSettings(zenRepeats: repeats, seed: seed)

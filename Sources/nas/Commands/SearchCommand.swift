@@ -21,20 +21,20 @@ struct SearchCommand: ParsableCommand {
       """)
 
   @Option(help: "The search space.") var space = "search-spaces/mnasnet.space"
-  @Option(help: "Latency target T in milliseconds.") var targetMs: Double
+  @Option(parsing: .unconditional, help: "Latency target T in milliseconds.") var targetMs: Double
   @Option(parsing: .unconditional, help: "Reward exponent on both sides of the target (soft constraint).") var w: Double?
   @Option(parsing: .unconditional, help: "Reward exponent where LAT <= T.") var alpha: Double?
   @Option(parsing: .unconditional, help: "Reward exponent where LAT > T.") var beta: Double?
   @Option(help: "ppo, evolution or random.") var strategy = "ppo"
-  @Option(help: "Budget in trials (default 20 unless --time is given).") var trials: Int?
+  @Option(parsing: .unconditional, help: "Budget in trials (default 20 unless --time is given).") var trials: Int?
   @Option(help: "Budget in time, e.g. 10m or 1h30m (with --trials, whichever comes first).") var time: String?
   @OptionGroup var evaluation: EvaluatorOptions
-  @Option(help: "Seed of the strategy.") var seed: UInt64 = 0
-  @Option(help: "Candidates evaluated at once, each in its own process.") var workers = 1
-  @Option(help: "Regularized evolution: population size.") var population = 20
-  @Option(help: "Regularized evolution: tournament size.") var tournament = 5
+  @Option(parsing: .unconditional, help: "Seed of the strategy.") var seed: UInt64 = 0
+  @Option(parsing: .unconditional, help: "Candidates evaluated at once, each in its own process.") var workers = 1
+  @Option(parsing: .unconditional, help: "Regularized evolution: population size.") var population = 20
+  @Option(parsing: .unconditional, help: "Regularized evolution: tournament size.") var tournament = 5
   @Option(help: "Device profile id or prefix (nas latency profiles); default: this machine at one thread.") var device: String?
-  @Option(help: "How many of the best candidates to measure end to end at the end.") var measureTop = 5
+  @Option(parsing: .unconditional, help: "How many of the best candidates to measure end to end at the end.") var measureTop = 5
   @Option(help: "The results database.") var db = ResultsStore.defaultPath
   @Option(help: "Folder for the best .arch and the SVG plot (default: the database's folder).") var out: String?
   @Option(help: "A name for the run (--resume finds the newest run of that name).") var name: String?
@@ -47,19 +47,26 @@ struct SearchCommand: ParsableCommand {
     if w != nil && (alpha != nil || beta != nil) { throw ValidationError("give --w, or --alpha and --beta, not both") }
     if w == nil && (alpha == nil) != (beta == nil) { throw ValidationError("--alpha and --beta go together (or use --w for both)") }
     guard StrategyKind(rawValue: strategy) != nil else { throw ValidationError("--strategy must be ppo, evolution or random, not '\(strategy)'") }
-    if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
+    try OptionChecks.positive(trials, "--trials")
     if let time, DurationText.seconds(time) == nil { throw ValidationError("--time must be a duration like 90s, 10m or 1h30m, not '\(time)'") }
     guard workers >= 1, workers <= 64 else { throw ValidationError("--workers must be between 1 and 64") }
     guard population >= 2, tournament >= 1, tournament <= population else {
       throw ValidationError("--population must be at least 2 and --tournament between 1 and the population")
     }
-    guard measureTop >= 0 else { throw ValidationError("--measure-top must be at least 0") }
+    try OptionChecks.nonNegative(measureTop, "--measure-top")
+    if let problem = reward.problems.first { throw ValidationError(problem) }
+    try OptionChecks.inputFile(space, "--space")
+    try OptionChecks.database(db)
+    try OptionChecks.outputFolder(out, "--out")
+  }
+
+  /// MnasNet's reward from --target-ms and --w, or --alpha and --beta (-0.07 each by default).
+  var reward: Reward {
+    w.map { Reward(targetMilliseconds: targetMs, w: $0) } ?? Reward(targetMilliseconds: targetMs, alpha: alpha ?? -0.07, beta: beta ?? -0.07)
   }
 
   func run() throws {
     let loaded = try CLI.loadSpace(space)
-    let reward = w.map { Reward(targetMilliseconds: targetMs, w: $0) } ?? Reward(targetMilliseconds: targetMs, alpha: alpha ?? -0.07, beta: beta ?? -0.07)
-    if let problem = reward.problems.first { throw ValidationError(problem) }
     let seconds = time.flatMap(DurationText.seconds)
     var request = SearchRequest(
       spacePath: space, space: loaded, reward: reward, strategy: StrategyKind(rawValue: strategy)!,
@@ -101,6 +108,8 @@ struct EvaluateWorkerCommand: ParsableCommand {
   @OptionGroup var evaluation: EvaluatorOptions
   @Option var threads = 1
   @Argument var file: String
+
+  func validate() throws { try OptionChecks.positive(threads, "--threads") }
 
   func run() throws {
     let arch = try CLI.loadArchitecture(file)

@@ -44,11 +44,12 @@ struct SpaceCommand: ParsableCommand {
   struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print random architectures of a space in canonical form.")
     @Argument(help: "A .space file.") var file: String
-    @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "How many architectures.") var count = 1
+    @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "How many architectures.") var count = 1
+
+    func validate() throws { try OptionChecks.positive(count, "--count") }
 
     func run() throws {
-      guard count >= 1 else { throw ValidationError("--count must be at least 1") }
       let space = try CLI.loadSpace(file)
       var rng = SeededGenerator(seed: seed)
       for i in 0..<count {

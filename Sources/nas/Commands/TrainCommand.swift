@@ -20,14 +20,14 @@ struct TrainCommand: ParsableCommand {
   @Argument(help: "An .arch file.") var file: String
   @Option(help: "fashion-mnist, a directory of IDX or CIFAR-10 binary files, or random:HxWxC (throughput only).")
   var data = "fashion-mnist"
-  @Option(help: "Training budget in epochs (default 4).") var epochs: Double?
-  @Option(help: "Training budget in steps (overrides --epochs).") var steps: Int?
-  @Option(help: "Images per step.") var batchSize = 128
-  @Option(help: "Peak learning rate (default 0.1).") var lr: Double?
-  @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 0
-  @Option(help: "Threads.") var threads = 2
-  @Option(help: "Largest total stride of the proxy network.") var maxDownsampling = 32
-  @Option(help: "Training images held out for validation.") var validation = DataSource.defaultValidationCount
+  @Option(parsing: .unconditional, help: "Training budget in epochs (default 4).") var epochs: Double?
+  @Option(parsing: .unconditional, help: "Training budget in steps (overrides --epochs).") var steps: Int?
+  @Option(parsing: .unconditional, help: "Images per step.") var batchSize = 128
+  @Option(parsing: .unconditional, help: "Peak learning rate (default 0.1).") var lr: Double?
+  @Option(parsing: .unconditional, help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 0
+  @Option(parsing: .unconditional, help: "Threads.") var threads = 2
+  @Option(parsing: .unconditional, help: "Largest total stride of the proxy network.") var maxDownsampling = 32
+  @Option(parsing: .unconditional, help: "Training images held out for validation.") var validation = DataSource.defaultValidationCount
   @Flag(help: "Also report accuracy on the test files.") var test = false
   @Option(help: "Start from these weights (safetensors saved for this architecture's proxy).") var weights: String?
   @Option(help: "Save the trained weights as safetensors.") var save: String?
@@ -56,6 +56,19 @@ struct TrainCommand: ParsableCommand {
     var evaluatorConfiguration: String
     var weights: String?
     var stoppedEarly: Bool
+  }
+
+  func validate() throws {
+    try OptionChecks.positive(epochs, "--epochs")
+    try OptionChecks.positive(steps, "--steps")
+    try OptionChecks.atLeast(2, batchSize, "--batch-size", why: " (batch norm needs two images)")
+    try OptionChecks.positive(lr, "--lr")
+    try OptionChecks.positive(threads, "--threads")
+    try OptionChecks.positive(maxDownsampling, "--max-downsampling")
+    try OptionChecks.positive(validation, "--validation")
+    try OptionChecks.data(data, validation: validation)
+    try OptionChecks.inputFile(weights, "--weights")
+    try OptionChecks.outputFile(save, "--save")
   }
 
   func run() throws {
