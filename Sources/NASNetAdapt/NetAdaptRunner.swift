@@ -64,7 +64,8 @@ public struct NetAdaptRunner {
       throw NetAdaptError.target("\(Format.fixed(targetMs, 3)) ms is not below the seed's predicted \(Format.fixed(seedMs, 3)) ms; nothing to do")
     }
     let tuner = try splits.map { FineTuner(settings: settings, splits: $0) } ?? FineTuner(settings: settings)
-    let (run, stored) = try openRun(store: store, settings: settings)
+    let (lease, stored) = try openRun(store: store, settings: settings, stop: stop)
+    let run = lease.run
     let directory = (r.outputDirectory ?? URL(fileURLWithPath: r.databasePath).deletingLastPathComponent().path)
     var loop = NetAdaptLoop(
       settings: settings, store: store, run: run, directory: "\(directory)/\(outputStem(run: run))", predict: predict, tuner: tuner,
@@ -78,20 +79,20 @@ public struct NetAdaptRunner {
         log("resuming netadapt run \(run) after iteration \(state.iteration) (\(Format.fixed(state.latencyMs, 3)) ms)")
       } else {
         guard let s = try seedState(loop: loop, tuner: tuner, settings: settings, seedMs: seedMs, targetMs: targetMs, stop: stop) else {
-          return try finish(store: store, run: run, settings: settings, seedMs: seedMs, targetMs: targetMs, interrupted: true)
+          return try finish(lease: lease, settings: settings, seedMs: seedMs, targetMs: targetMs, interrupted: true)
         }
         state = s
       }
       let ending: NetAdaptLoop.Ending
       (state, ending) = try loop.iterate(from: state, stop: stop)
       if ending == .interrupted {
-        return try finish(store: store, run: run, settings: settings, seedMs: seedMs, targetMs: targetMs, interrupted: true)
+        return try finish(lease: lease, settings: settings, seedMs: seedMs, targetMs: targetMs, interrupted: true)
       }
       return try finalize(
-        state: state, loop: loop, tuner: tuner, store: store, run: run, directory: directory, settings: settings, predictor: predictor,
+        state: state, loop: loop, tuner: tuner, store: store, lease: lease, directory: directory, settings: settings, predictor: predictor,
         limit: ending == .iterationLimit, stop: stop)
     } catch {
-      try? store.setRunStatus(run, .failed)
+      _ = try? lease.finish(.failed)
       throw error
     }
   }
@@ -119,16 +120,17 @@ public struct NetAdaptRunner {
     return try loop.start(seed: seed, weights: weights, seedMs: seedMs, targetMs: targetMs, accuracy: accuracy)
   }
 
+  /// The long fine-tune of the last network, its scores, files and end-to-end latency.
   /// The name (without extension) of a run's files and per-iteration folder beside the
   /// database: `nas-netadapt-run-3` for run 3 of `results/nas.sqlite`, so two databases in one
   /// folder do not overwrite each other's.
   func outputStem(run: Int64) -> String { "\(OutputFile.prefix(forDatabase: request.databasePath))-netadapt-run-\(run)" }
 
-  /// The long fine-tune of the last network, its scores, files and end-to-end latency.
   func finalize(
-    state: NetAdaptState, loop: NetAdaptLoop, tuner: FineTuner, store: ResultsStore, run: Int64, directory: String,
+    state: NetAdaptState, loop: NetAdaptLoop, tuner: FineTuner, store: ResultsStore, lease: RunLease, directory: String,
     settings: NetAdaptSettings, predictor: LatencyPredictor, limit: Bool, stop: AtomicFlag
   ) throws -> NetAdaptSummary {
+    let run = lease.run
     var final = try loop.parse(state.architecture)
     final.name = "\(request.seed.name ?? "netadapt")-netadapt-\(run)"
     let inherited: WeightSet
@@ -138,7 +140,7 @@ public struct NetAdaptRunner {
     let outcome = try tuner.train(final, from: inherited, budget: .long, seed: settings.seed &+ 0xF1A1, progress: progress, shouldStop: { stop.isSet })
     progress.finish()
     if outcome.stoppedEarly {
-      return try finish(store: store, run: run, settings: settings, seedMs: state.seedLatencyMs, targetMs: state.targetMs, interrupted: true)
+      return try finish(lease: lease, settings: settings, seedMs: state.seedLatencyMs, targetMs: state.targetMs, interrupted: true)
     }
     let scores = try tuner.finalScores(final, weights: outcome.weights)
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -158,7 +160,7 @@ public struct NetAdaptRunner {
       predictedLatencyMs: state.latencyMs, deviceProfile: settings.device)
     try store.finishEvaluation(
       evaluation, .init(status: "ok", accuracy: scores.validation, reward: nil, message: nil, reused: false, wallSeconds: 0))
-    var summary = try finish(store: store, run: run, settings: settings, seedMs: state.seedLatencyMs, targetMs: state.targetMs, interrupted: false)
+    var summary = try finish(lease: lease, settings: settings, seedMs: state.seedLatencyMs, targetMs: state.targetMs, interrupted: false)
     summary.stoppedAtIterationLimit = limit
     summary.finalPredictedMs = state.latencyMs
     summary.finalValidationAccuracy = scores.validation
@@ -182,8 +184,11 @@ public struct NetAdaptRunner {
     return summary
   }
 
-  func finish(store: ResultsStore, run: Int64, settings: NetAdaptSettings, seedMs: Double, targetMs: Double, interrupted: Bool) throws -> NetAdaptSummary {
-    try store.setRunStatus(run, interrupted ? .interrupted : .finished)
+  func finish(lease: RunLease, settings: NetAdaptSettings, seedMs: Double, targetMs: Double, interrupted: Bool) throws -> NetAdaptSummary {
+    let (store, run) = (lease.store, lease.run)
+    if try !lease.finish(interrupted ? .interrupted : .finished) {
+      log("warning: run \(run) was taken over by another process; its status is that process's")
+    }
     return NetAdaptSummary(
       run: run, seed: request.seed.name ?? request.seedPath, seedLatencyMs: seedMs, targetMs: targetMs,
       path: NetAdaptSummary.steps(try store.netAdaptIterations(run: run)), interrupted: interrupted, stoppedAtIterationLimit: false)
@@ -233,15 +238,23 @@ public struct NetAdaptRunner {
     return predictor
   }
 
-  /// A new run, or with `--resume` the newest netadapt run (of `--name`) and its saved state.
-  func openRun(store: ResultsStore, settings: NetAdaptSettings) throws -> (Int64, NetAdaptState?) {
+  /// A new run, or with `--resume` the newest netadapt run (of `--name`) and its saved state,
+  /// taken over from a process that died (a live owner is refused). Losing the run to another
+  /// process later stops this one.
+  func openRun(store: ResultsStore, settings: NetAdaptSettings, stop: AtomicFlag) throws -> (RunLease, NetAdaptState?) {
     let r = request
     let parameters = try JSONOutput.string(settings)
+    let owner = RunOwner.thisProcess()
+    nonisolated(unsafe) let log = self.log
+    let onLost: @Sendable () -> Void = {
+      log("warning: another process took this run over (this one was silent too long); stopping")
+      stop.set()
+    }
     guard r.resume else {
       let run = try store.createRun(
         kind: .netadapt, name: r.name, commandLine: r.commandLine, parametersJSON: parameters, spacePath: r.seedPath,
-        spaceHash: r.seed.canonicalHash, seed: settings.seed, toolVersion: r.toolVersion, deviceProfile: settings.device)
-      return (run, nil)
+        spaceHash: r.seed.canonicalHash, seed: settings.seed, toolVersion: r.toolVersion, deviceProfile: settings.device, owner: owner)
+      return (RunLease(store: store, run: run, owner: owner, onLost: onLost), nil)
     }
     guard let stored = try store.latestRun(kind: .netadapt, name: r.name) else {
       throw NetAdaptError.resume("no netadapt run\(r.name.map { " named \($0)" } ?? "") in \(r.databasePath); run without --resume")
@@ -257,9 +270,13 @@ public struct NetAdaptRunner {
     guard stored.status != RunStatus.finished.rawValue else {
       throw NetAdaptError.resume("run \(stored.id) already finished; its network is \(outputStem(run: stored.id)).arch")
     }
+    let lease: RunLease
+    do { lease = try RunLease.claim(store: store, run: stored.id, owner: owner, onLost: onLost) } catch let e as StoreError {
+      throw NetAdaptError.resume(e.description)
+    }
     try store.setRunStatus(stored.id, .running)
-    guard let data = try store.loadState(run: stored.id, key: NetAdaptState.key) else { return (stored.id, nil) }
-    do { return (stored.id, try JSONDecoder().decode(NetAdaptState.self, from: data)) } catch {
+    guard let data = try store.loadState(run: stored.id, key: NetAdaptState.key) else { return (lease, nil) }
+    do { return (lease, try JSONDecoder().decode(NetAdaptState.self, from: data)) } catch {
       throw NetAdaptError.resume("run \(stored.id)'s saved state is unreadable (\(error))")
     }
   }

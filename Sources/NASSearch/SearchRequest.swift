@@ -58,6 +58,8 @@ public enum SearchError: Error, CustomStringConvertible, Sendable {
   case evaluator(String)
   case latency(String)
   case interruptedBeforeStart
+  /// Another live process works on the run `--resume` picked.
+  case runInUse(String)
 
   public var description: String {
     switch self {
@@ -75,6 +77,8 @@ public enum SearchError: Error, CustomStringConvertible, Sendable {
       return "latency: \(message)"
     case .interruptedBeforeStart:
       return "interrupted while measuring the latency tables; run the same command again to continue (measured configurations are kept)"
+    case .runInUse(let message):
+      return "cannot resume: \(message)"
     }
   }
 }

@@ -52,7 +52,8 @@ public struct SearchRunner {
       spacePath: r.spacePath, spaceHash: r.space.sourceHash, reward: r.reward, strategy: r.strategy, strategyOptions: r.strategyOptions,
       trials: r.trials, seconds: r.seconds, evaluator: local.configurationJSON, seed: r.seed, workers: r.workers,
       device: predictor.profile.id, measureTop: r.measureTop)
-    let run = try openRun(store: store, configuration: configuration)
+    let lease = try openRun(store: store, configuration: configuration, stop: stop)
+    let run = lease.run
     let recorder = StoreRecorder(
       store: store, run: run, evaluatorName: local.name, evaluatorConfigJSON: local.configurationJSON, deviceProfile: predictor.profile.id,
       spacePath: r.spacePath, reward: r.reward)
@@ -69,18 +70,18 @@ public struct SearchRunner {
     do {
       ending = try loop.run()
     } catch {
-      try? store.setRunStatus(run, .failed)
+      _ = try? lease.finish(.failed)
       throw error
     }
     progress.finish()
     if ending == .interrupted {
-      try store.setRunStatus(run, .interrupted)
+      try finish(lease, .interrupted)
       return try SearchSummary.make(
         store: store, run: run, configuration: configuration, range: range, warnings: warnings, interrupted: true, files: nil)
     }
     try measureBest(store: store, run: run, predictor: predictor, stop: stop)
     let files = try writeOutputs(store: store, run: run, configuration: configuration)
-    try store.setRunStatus(run, .finished)
+    try finish(lease, .finished)
     return try SearchSummary.make(
       store: store, run: run, configuration: configuration, range: range, warnings: warnings, interrupted: false, files: files)
   }
@@ -154,15 +155,23 @@ public struct SearchRunner {
 
   // MARK: - Runs
 
-  /// A new run, or with `--resume` the stored one after checking its settings and queueing
-  /// again the evaluations whose process died.
-  func openRun(store: ResultsStore, configuration: SearchConfiguration) throws -> Int64 {
+  /// A new run, or with `--resume` the stored one after checking its settings, taking it over
+  /// from a process that died (a live owner is refused) and queueing again the evaluations
+  /// whose process died. Losing the run to another process later stops this one.
+  func openRun(store: ResultsStore, configuration: SearchConfiguration, stop: AtomicFlag) throws -> RunLease {
     let r = request
     let parameters = try JSONOutput.string(configuration)
+    let owner = RunOwner.thisProcess()
+    nonisolated(unsafe) let log = self.log
+    let onLost: @Sendable () -> Void = {
+      log("warning: another process took this run over (this one was silent too long); stopping")
+      stop.set()
+    }
     guard r.resume else {
-      return try store.createRun(
+      let run = try store.createRun(
         kind: .search, name: r.name, commandLine: r.commandLine, parametersJSON: parameters, spacePath: r.spacePath,
-        spaceHash: r.space.sourceHash, seed: r.seed, toolVersion: r.toolVersion, deviceProfile: configuration.device)
+        spaceHash: r.space.sourceHash, seed: r.seed, toolVersion: r.toolVersion, deviceProfile: configuration.device, owner: owner)
+      return RunLease(store: store, run: run, owner: owner, onLost: onLost)
     }
     guard let stored = try store.latestRun(kind: .search, name: r.name) else {
       throw SearchError.nothingToResume(name: r.name, database: r.databasePath)
@@ -175,6 +184,10 @@ public struct SearchRunner {
     }
     let differences = previous.differences(from: configuration)
     guard differences.isEmpty else { throw SearchError.settingsDiffer(run: stored.id, differences: differences) }
+    let lease: RunLease
+    do { lease = try RunLease.claim(store: store, run: stored.id, owner: owner, onLost: onLost) } catch let e as StoreError {
+      throw SearchError.runInUse(e.description)
+    }
     let stale = try store.markStaleEvaluations(run: stored.id, grace: 120)
     if !stale.isEmpty {
       log("resuming run \(stored.id): \(stale.count) evaluation(s) whose process died are queued again (trials \(stale.map(String.init).joined(separator: ", ")))")
@@ -182,7 +195,14 @@ public struct SearchRunner {
       log("resuming run \(stored.id) (\(stored.status))")
     }
     try store.setRunStatus(stored.id, .running)
-    return stored.id
+    return lease
+  }
+
+  /// Records the run's final status, or says that another process owns the run now.
+  func finish(_ lease: RunLease, _ status: RunStatus) throws {
+    if try !lease.finish(status) {
+      log("warning: run \(lease.run) was taken over by another process; its status is that process's")
+    }
   }
 
   // MARK: - Evaluation
@@ -247,7 +267,7 @@ public struct SearchRunner {
       try OutputFile.write(header + arch.canonicalText(), to: path)
       files.bestArchitecture = path
     }
-    let latencies = evaluations.map { $0.measuredLatencyMs ?? $0.predictedLatencyMs ?? .nan }
+    let latencies = evaluations.map { $0.predictedLatencyMs ?? .nan }
     let front = Set(ParetoFront.indices(zip(latencies, evaluations).map { ($0, $1.accuracy!) }))
     let bestIndex = evaluations.indices.max { (evaluations[$0].reward ?? 0) < (evaluations[$1].reward ?? 0) }
     let points = evaluations.indices.map { i in

@@ -11,6 +11,12 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
   case ambiguous(String, candidates: [String])
   /// An SQLite failure, with the statement's context.
   case database(String)
+  /// SQLite's `quick_check` found damage; nothing was written.
+  case damaged(path: String, findings: [String])
+  /// The path cannot be used as a database (a directory, unreadable, a folder SQLite cannot write in).
+  case unusable(path: String, reason: String)
+  /// Another live process works on the run (it was created or resumed there).
+  case runOwned(run: Int64, host: String, pid: Int, heartbeatAgeSeconds: Double?)
 
   public var description: String {
     switch self {
@@ -26,6 +32,17 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
       return "\(what) is ambiguous: \(candidates.prefix(8).joined(separator: ", ")); give more characters"
     case .database(let message):
       return "database error: \(message)"
+    case .damaged(let path, let findings):
+      return "\(path): the database is damaged, so nothing was written to it. SQLite's quick_check found:\n"
+        + findings.prefix(10).map { "  \($0)" }.joined(separator: "\n")
+        + "\nrecover what is readable with `sqlite3 \(path) .recover | sqlite3 recovered.sqlite`, or pass another --db"
+    case .unusable(let path, let reason):
+      return "\(path): \(reason)"
+    case .runOwned(let run, let host, let pid, let age):
+      let beat = age.map { "last heartbeat \(Int($0.rounded())) s ago" } ?? "no heartbeat yet"
+      return "run \(run) is in use by process \(pid) on \(host) (\(beat)); wait for it to end or stop it with Ctrl-C, "
+        + "then resume again (a process that died is taken over at once on this host, after "
+        + "\(Int(RunOwnership.staleAfterSeconds)) s without a heartbeat from another host)"
     }
   }
 }
