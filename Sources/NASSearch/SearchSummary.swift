@@ -58,7 +58,8 @@ public struct SearchSummary: Codable, Sendable {
     }
     var seen = Set<String>()
     let ranked = ok.sorted { ($0.reward ?? 0) > ($1.reward ?? 0) }.filter { seen.insert($0.hash).inserted }
-    let points = ok.map { (latency: $0.measuredLatencyMs ?? $0.predictedLatencyMs ?? .infinity, accuracy: $0.accuracy!) }
+    // Like with like: every candidate has a predicted latency, only the best few a measured one.
+    let points = ok.map { (latency: $0.predictedLatencyMs ?? .infinity, accuracy: $0.accuracy!) }
     let front = ParetoFront.indices(points).map { candidate(ok[$0]) }
     let best = ranked.first
     return SearchSummary(
@@ -97,7 +98,7 @@ public struct SearchSummary: Codable, Sendable {
       return out
     }
     out += "\nbest candidates by reward:\n" + table(top) + "\n"
-    out += "\naccuracy–latency Pareto front (\(front.count) candidates; measured latency where there is one):\n" + table(front) + "\n"
+    out += "\naccuracy–latency Pareto front (\(front.count) candidates, on predicted latency; measured beside it where timed):\n" + table(front) + "\n"
     if let f = files {
       if let a = f.bestArchitecture { out += "\nbest architecture: \(a)" }
       if let p = f.plot { out += "\nplot: \(p)" }

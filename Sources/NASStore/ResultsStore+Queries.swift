@@ -54,7 +54,9 @@ extension ResultsStore {
     try query(
       """
       SELECT r.id, r.kind, r.name, r.status, r.started_at, r.ended_at,
-        (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS evaluations,
+        (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id
+          AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')) AS evaluations,
+        (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id AND e.message LIKE '\(Self.staleMessagePrefix)%') AS stale,
         (SELECT printf('%.4f', MAX(reward)) FROM evaluations e WHERE e.run_id = r.id AND e.status = 'ok') AS best_reward
       FROM runs r ORDER BY r.id DESC
       """)
@@ -125,19 +127,24 @@ extension ResultsStore {
       """, arguments: [String(run)])
   }
 
-  /// The accuracy–latency front of one run.
+  /// The accuracy–latency front of one run, on predicted latency (every candidate has one; only
+  /// the best few are measured end to end, so mixing the two would compare unlike figures).
   public func pareto(run: Int64) throws -> QueryResult {
     let all = try evaluations(run: run)
     let col = Dictionary(uniqueKeysWithValues: all.columns.enumerated().map { ($1, $0) })
     var rows: [[String?]] = []
     var points: [(latency: Double, accuracy: Double)] = []
     for row in all.rows where row[col["status"]!] == "ok" {
-      let latency = (row[col["measured_latency_ms"]!] ?? row[col["predicted_latency_ms"]!]).flatMap(Double.init)
+      let latency = row[col["predicted_latency_ms"]!].flatMap(Double.init)
       guard let latency, let accuracy = row[col["accuracy"]!].flatMap(Double.init) else { continue }
       points.append((latency, accuracy))
-      rows.append([row[col["evaluation"]!], row[col["trial"]!], row[col["hash"]!].map { String($0.prefix(12)) }, String(accuracy), String(latency), row[col["macs"]!]])
+      rows.append([
+        row[col["evaluation"]!], row[col["trial"]!], row[col["hash"]!].map { String($0.prefix(12)) }, String(accuracy), String(latency),
+        row[col["measured_latency_ms"]!], row[col["macs"]!],
+      ])
     }
     let front = ParetoFront.indices(points)
-    return QueryResult(columns: ["evaluation", "trial", "hash", "accuracy", "latency_ms", "macs"], rows: front.map { rows[$0] })
+    let columns = ["evaluation", "trial", "hash", "accuracy", "predicted_latency_ms", "measured_latency_ms", "macs"]
+    return QueryResult(columns: columns, rows: front.map { rows[$0] })
   }
 }

@@ -106,10 +106,32 @@ struct DBCommand: ParsableCommand {
   }
 
   struct SQL: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sql", abstract: "Run a read-only SQL query.")
+    static let configuration = CommandConfiguration(
+      commandName: "sql", abstract: "Run a read-only SQL query; rows are printed as they come.")
     @OptionGroup var options: Options
     @Argument(help: "One SELECT statement.") var statement: String
-    func run() throws { try options.run { try $0.query(statement) } }
+    @Option(help: "Stop after this many rows.") var maxRows = QueryLimits.defaults.maxRows
+    @Option(help: "Stop the query after this many seconds.") var maxSeconds = QueryLimits.defaults.maxSeconds
+
+    func validate() throws {
+      guard maxRows > 0 else { throw ValidationError("--max-rows must be positive, not \(maxRows)") }
+      guard maxSeconds > 0, maxSeconds.isFinite else { throw ValidationError("--max-seconds must be a positive number, not \(maxSeconds)") }
+    }
+
+    func run() throws {
+      let store = try options.open()
+      let limits = QueryLimits(maxRows: maxRows, maxSeconds: maxSeconds)
+      let output = QueryOutput(json: options.json)
+      do {
+        _ = try store.streamQuery(statement, limits: limits, columns: output.begin, row: output.append)
+        output.end()
+      } catch let error as QueryLimitError {
+        output.end()
+        throw CLI.Failure(description: error.description)
+      } catch {
+        throw CLI.Failure(description: "\(error)")
+      }
+    }
   }
 
   /// Writes rows as fast as it can; used by the multi-process tests and as the `nas db` tests'
