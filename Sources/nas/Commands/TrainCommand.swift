@@ -99,7 +99,7 @@ struct TrainCommand: ParsableCommand {
     let proxyCosts = try CLI.check { () throws(ArchitectureError) in try proxy.costs() }
     let total = training.totalSteps(trainingImages: evaluator.splits.train.count)
     let progress = ProgressReporter(label: "steps", total: total, enabled: !quiet)
-    let stop = InterruptFlag.install()
+    let stop = Interrupt.install(message: "stopping after this step (Ctrl-C again to quit now)")
     let outcome: TrainEvaluator.Outcome
     do {
       outcome = try evaluator.train(
@@ -139,35 +139,5 @@ struct TrainCommand: ParsableCommand {
     print("validation accuracy \(Format.fixed(r.validationAccuracy, 4)) (\(r.validationImages) images held out of the training files)")
     if let t = r.testAccuracy { print("test accuracy \(Format.fixed(t, 4)) (\(r.testImages ?? 0) test images)") }
     if let save { print("weights saved to \(save)") }
-  }
-}
-
-/// Turns the first Ctrl-C into a stop request (the second one ends the process).
-final class InterruptFlag: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = false
-  private var source: DispatchSourceSignal?
-
-  var isSet: Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    return value
-  }
-
-  static func install() -> InterruptFlag {
-    let flag = InterruptFlag()
-    signal(SIGINT, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    source.setEventHandler {
-      flag.lock.lock()
-      let second = flag.value
-      flag.value = true
-      flag.lock.unlock()
-      if second { exit(130) }
-      FileHandleWriter.writeStderr("\nstopping after this step (Ctrl-C again to quit now)\n")
-    }
-    source.resume()
-    flag.source = source
-    return flag
   }
 }
