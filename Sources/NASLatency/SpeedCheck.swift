@@ -40,14 +40,12 @@ public struct SpeedCheck: Sendable, Equatable {
   public var warning: String? {
     guard isOff else { return nil }
     let r = ratio
-    let percent = String(format: "%.0f%%", abs(r - 1) * 100)
-    let direction = r > 1 ? "slower" : "faster"
-    let predictions = r > 1 ? "low" : "high"
-    let pairs = zip(nowMilliseconds, thenMilliseconds).map { String(format: "%.2f ms now against %.2f ms", $0, $1) }
-    return "warning: this machine runs \(percent) \(direction) than when the latency tables of profile \(profileID) were measured "
-      + "(\(nowMilliseconds.count) of its fit networks: \(pairs.joined(separator: "; "))); predictions will read about \(percent) "
-      + "\(predictions) (measured ≈ \(String(format: "%.2f", r)) × predicted). Run 'nas bench' to measure the tables again on this "
-      + "machine, or expect that factor"
+    let change = String(format: "%.0f%% %@", abs(r - 1) * 100, r > 1 ? "slower" : "faster")
+    let pairs = zip(nowMilliseconds, thenMilliseconds).map { String(format: "%.3g ms now against %.3g ms", $0, $1) }
+    return "warning: this machine runs \(change) than when the latency tables of profile \(profileID) were measured: its networks "
+      + "take \(String(format: "%.2f", r))× as long (\(nowMilliseconds.count) fit networks: \(pairs.joined(separator: "; "))). "
+      + "Predictions will be off by that factor (measured ≈ \(String(format: "%.2f", r)) × predicted); run 'nas bench' to measure "
+      + "the tables again on this machine, or expect that factor"
   }
 
   /// Up to `count` networks spread over the faster half of `candidates` by latency.

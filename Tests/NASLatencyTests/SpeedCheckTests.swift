@@ -27,16 +27,16 @@ final class SpeedCheckTests: XCTestCase {
     let text = try XCTUnwrap(check.warning)
     XCTAssertTrue(text.contains("25% slower"), text)
     XCTAssertTrue(text.contains("profile abc123"), text)
-    XCTAssertTrue(text.contains("read about 25% low"), text)
-    XCTAssertTrue(text.contains("1.25 × predicted"), text)
-    XCTAssertTrue(text.contains("5.00 ms now against 4.00 ms"), text)
+    XCTAssertTrue(text.contains("take 1.25× as long"), text)
+    XCTAssertTrue(text.contains("measured ≈ 1.25 × predicted"), text)
+    XCTAssertTrue(text.contains("5 ms now against 4 ms; 2.5 ms now against 2 ms"), text)
     XCTAssertTrue(text.contains("nas bench"), text)
   }
 
   func testFasterMachineWarnsToo() throws {
     let text = try XCTUnwrap(SpeedCheck(profileID: "abc", nowMilliseconds: [3.0], thenMilliseconds: [4.0]).warning)
     XCTAssertTrue(text.contains("25% faster"), text)
-    XCTAssertTrue(text.contains("read about 25% high"), text)
+    XCTAssertTrue(text.contains("take 0.75× as long"), text)
   }
 
   func network(_ out: Int, ms: Double) -> NetworkSample {
