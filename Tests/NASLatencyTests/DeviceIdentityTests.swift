@@ -149,7 +149,7 @@ final class DeviceIdentityTests: XCTestCase {
   }
 
   func testCSVCarriesTheIdentityOfAnIdentifiedProfile() throws {
-    let c = try XCTUnwrap(DSL.parseSpace(BenchAndStoreTests.tinySpace, file: "tiny.space").unitConfigurations().first)
+    let c = try UnitKey.parse("conv k=3 s=2 out=8 act=relu @ 8x8x3")
     let samples = [LatencySample(configuration: c, source: .grid, microseconds: 12.5, runs: 5, round: 1)]
     for cpu in [CPUIdentity.parse(cpuinfo: Self.zen4), CPUIdentity(family: nil, model: nil, stepping: nil, flags: [])] {
       let text = LatencyCSV.write(samples, profile: profile(cpu))
