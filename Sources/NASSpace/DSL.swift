@@ -10,7 +10,8 @@ public enum DSL {
     let tokens = try Lexer(text: text, file: file).tokens()
     var parser = StatementParser(tokens: tokens)
     let statements = try parser.statements()
-    var builder = SpaceBuilder(file: file, sourceHash: SHA256.hex(text))
+    // Line ends do not change the identity: a CRLF copy of a file has the LF original's hash.
+    var builder = SpaceBuilder(file: file, sourceHash: SHA256.hex(Lexer.normalizingLineEnds(text)))
     let end = tokens.last?.location ?? SourceLocation(file: file, line: 1, column: 1)
     let space = try builder.build(statements, endOfFile: end)
     _ = try space.analyze()
@@ -19,12 +20,18 @@ public enum DSL {
 
   /// Parses an architecture: a space whose every parameter has one value.
   public static func parseArchitecture(_ text: String, file: String) throws(DSLError) -> Architecture {
-    try parseArchitecture(space: try parseSpace(text, file: file))
+    try architecture(of: try parseSpace(text, file: file), analyzed: true)
   }
 
   /// The one architecture of a space without alternatives (re-validated, so a space whose
   /// settings were changed after parsing is checked again).
   public static func parseArchitecture(space: SearchSpace) throws(DSLError) -> Architecture {
+    try architecture(of: space, analyzed: false)
+  }
+
+  /// `analyzed`: the space was just parsed, and parsing analysed it; analysing again would
+  /// double the loading time of every `.arch` file.
+  private static func architecture(of space: SearchSpace, analyzed: Bool) throws(DSLError) -> Architecture {
     let file = space.file
     if let d = space.decisions.first {
       let location = choiceLocation(space, d) ?? SourceLocation(file: file, line: 1, column: 1)
@@ -32,7 +39,7 @@ public enum DSL {
         .choiceInArchitecture, at: location, "an architecture cannot hold alternatives ('\(d.name)' has \(d.count))",
         hint: "fix one value, or load the file as a .space")
     }
-    _ = try space.analyze()
+    if !analyzed { _ = try space.analyze() }
     do {
       return try space.fixedArchitecture()
     } catch {

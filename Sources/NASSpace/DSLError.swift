@@ -11,18 +11,37 @@ public struct DSLError: Error, CustomStringConvertible, Equatable, Sendable {
   public var message: String
   public var hint: String?
 
+  /// Control characters in `message` and `hint` (which quote the file) are escaped, so an
+  /// error never writes raw control bytes to a terminal.
   public init(_ kind: Kind, at location: SourceLocation, _ message: String, hint: String? = nil) {
     self.kind = kind
     self.location = location
-    self.message = message
-    self.hint = hint
+    self.message = Self.escapingControls(message)
+    self.hint = hint.map(Self.escapingControls)
   }
 
   /// `file:line:col: message (hint)`
   public var description: String {
-    var text = "\(location): \(message)"
+    var text = "\(Self.escapingControls(location.description)): \(message)"
     if let hint { text += " (\(hint))" }
     return text
+  }
+
+  /// Writes control, format and line-separator characters as `\u{1B}` (hex), as Swift does;
+  /// other text, including non-ASCII letters, is kept.
+  public static func escapingControls(_ text: String) -> String {
+    let escaped: (Unicode.Scalar) -> Bool = {
+      switch $0.properties.generalCategory {
+      case .control, .format, .lineSeparator, .paragraphSeparator: return true
+      default: return false
+      }
+    }
+    guard text.unicodeScalars.contains(where: escaped) else { return text }
+    var out = ""
+    for u in text.unicodeScalars {
+      if escaped(u) { out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}" } else { out.unicodeScalars.append(u) }
+    }
+    return out
   }
 }
 

@@ -11,13 +11,32 @@ struct Token: Equatable, Sendable {
 }
 
 /// Splits DSL text into tokens. Newlines end statements except inside `{ }`; `#` starts a comment.
+/// CRLF and a lone CR end lines as LF does (files edited on Windows or old Macs).
 struct Lexer {
   let file: String
   let text: [Character]
 
   init(text: String, file: String) {
     self.file = file
-    self.text = Array(text)
+    self.text = Array(Self.normalizingLineEnds(text))
+  }
+
+  /// The text with every CRLF and lone CR replaced by LF. Columns stay right, since a CR only
+  /// ever ends a line; the text is returned as is when it holds no CR.
+  static func normalizingLineEnds(_ text: String) -> String {
+    guard text.utf8.contains(13) else { return text }
+    var scalars = String.UnicodeScalarView()
+    var afterCR = false
+    for u in text.unicodeScalars {
+      if u == "\r" {
+        scalars.append("\n")
+        afterCR = true
+        continue
+      }
+      if !(afterCR && u == "\n") { scalars.append(u) }
+      afterCR = false
+    }
+    return String(scalars)
   }
 
   func tokens() throws(DSLError) -> [Token] {
@@ -60,7 +79,8 @@ struct Lexer {
         while i < text.count {
           let ch = text[i]
           if ch == "\n" { break }
-          if ch == "\\", i + 1 < text.count { advance(); value.append(text[i]); advance(); continue }
+          // An escaped line end would put a newline into a name and break the canonical text.
+          if ch == "\\", i + 1 < text.count, text[i + 1] != "\n" { advance(); value.append(text[i]); advance(); continue }
           if ch == "\"" { closed = true; advance(); break }
           value.append(ch)
           advance()
