@@ -45,8 +45,9 @@ extension SearchSpace {
     if !inputSize.isFixed { out.append(Decision(name: "input", labels: inputSize.values.map(String.init), target: .inputSize)) }
     if !resolution.isFixed { out.append(Decision(name: "resolution", labels: resolution.values.map(fmt), target: .resolution)) }
     if !width.isFixed { out.append(Decision(name: "width", labels: width.values.map(fmt), target: .width)) }
+    let names = templateNames
     for (ti, t) in templates.enumerated() {
-      let prefix = templateName(ti)
+      let prefix = names[ti]
       if !t.stride.isFixed { out.append(Decision(name: "\(prefix).s", labels: t.stride.values.map(String.init), target: .stride(ti))) }
       if !t.widthFactor.isFixed {
         out.append(Decision(name: "\(prefix).width", labels: t.widthFactor.values.map(fmt), target: .widthFactor(ti)))
@@ -76,8 +77,19 @@ extension SearchSpace {
   /// `stem0`, `block3`, `head1`: a template's role and its index among templates of that role.
   public func templateName(_ index: Int) -> String {
     let role = templates[index].role
-    let n = templates[..<index].filter { $0.role == role }.count
+    var n = 0
+    for i in 0..<index where templates[i].role == role { n += 1 }
     return "\(role.rawValue)\(n)"
+  }
+
+  /// Every template's name in one pass (naming them one by one is quadratic in the file).
+  public var templateNames: [String] {
+    var seen: [UnitRole: Int] = [:]
+    return templates.map { t in
+      let n = seen[t.role, default: 0]
+      seen[t.role] = n + 1
+      return "\(t.role.rawValue)\(n)"
+    }
   }
 
   static func labels(_ t: UnitTemplate, _ a: LayerAttribute) -> [String] {

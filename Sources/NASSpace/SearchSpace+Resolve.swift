@@ -1,9 +1,11 @@
 import NASArch
 
 extension SearchSpace {
-  /// Every combination of global settings (input size × resolution multiplier × width multiplier).
-  func globalsList() throws(DSLError) -> [ResolvedGlobals] {
-    var out: [ResolvedGlobals] = []
+  /// The global alternatives split by what they act on: resolved input sizes (input size ×
+  /// resolution multiplier, one entry per pair, so coinciding pairs still count twice) only
+  /// change spatial sizes, width multipliers only change channels.
+  func globalAxes() throws(DSLError) -> (inputSizes: [Int], widths: [Double]) {
+    var sizes: [Int] = []
     for size in inputSize.values {
       for r in resolution.values {
         let resolved = Int((Double(size) * r).rounded())
@@ -12,12 +14,16 @@ extension SearchSpace {
             .impossibleShape, at: resolution.location ?? inputSize.location ?? SourceLocation(file: file, line: 1, column: 1),
             "input \(size) x resolution \(Architecture.formatNumber(r)) gives a \(resolved)-pixel input; it must be between 1 and 8192")
         }
-        for w in width.values {
-          out.append(ResolvedGlobals(inputSize: resolved, width: w))
-        }
+        sizes.append(resolved)
       }
     }
-    return out
+    return (sizes, width.values)
+  }
+
+  /// Every combination of global settings (input size × resolution multiplier × width multiplier).
+  func globalsList() throws(DSLError) -> [ResolvedGlobals] {
+    let axes = try globalAxes()
+    return axes.inputSizes.flatMap { size in axes.widths.map { ResolvedGlobals(inputSize: size, width: $0) } }
   }
 
   /// Channels after the width multiplier, the block's width factor and rounding to the divisor.

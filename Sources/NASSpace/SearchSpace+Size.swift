@@ -1,16 +1,5 @@
 import NASArch
 
-/// A unit on a given input: the key of one latency-table entry.
-public struct UnitConfiguration: Hashable, Codable, Sendable {
-  public var unit: Unit
-  public var input: Shape
-
-  public init(unit: Unit, input: Shape) {
-    self.unit = unit
-    self.input = input
-  }
-}
-
 extension SearchSpace {
   /// The exact number of distinct architectures the space holds, and every distinct unit
   /// configuration it can produce. Also validates the space: every combination of choices is
@@ -22,36 +11,68 @@ extension SearchSpace {
   /// Counting walks the templates keeping, for each reachable input shape, how many distinct
   /// prefixes reach it; block boundaries are taken as given by the templates, and different
   /// global settings (multipliers, input sizes) are counted as different networks.
-  public func analyze() throws(DSLError) -> (size: BigCount, units: Set<UnitConfiguration>) {
-    var total = BigCount.zero
-    var configurations = Set<UnitConfiguration>()
-    for g in try globalsList() {
-      var states: [Shape: BigCount] = [Shape(square: g.inputSize, channels: inputChannels): BigCount(1)]
-      for t in templates {
-        var next: [Shape: BigCount] = [:]
-        for (shape, count) in states.sorted(by: { $0.key.channels < $1.key.channels }) {
-          let transitions = try self.transitions(t, input: shape, globals: g, configurations: &configurations)
-          for (out, n) in transitions {
-            next[out, default: .zero] = next[out, default: .zero] + count * n
-          }
+  ///
+  /// Global alternatives are not multiplied out. Units do not depend on the input size (only
+  /// their input maps do), so the count for one width is the same at every input size, and
+  /// the size is (input sizes × resolutions) × the sum over widths. Whether a shape is
+  /// possible is monotone in the input size (a stride collapses the smallest maps first; the
+  /// largest maps are the ones too large to count), so each width is walked at the smallest
+  /// and the largest input only.
+  public func analyze() throws(DSLError) -> SpaceAnalysis {
+    let axes = try globalAxes()
+    let positions = layerPositions()
+    var log = WalkLog()
+    var perSize = BigCount.zero
+    if let smallest = axes.inputSizes.min(), let largest = axes.inputSizes.max() {
+      for w in axes.widths {
+        log.recording = true
+        perSize = perSize + (try walk(inputSize: smallest, width: w, positions: positions.first, log: &log))
+        if largest != smallest {
+          log.recording = false
+          _ = try walk(inputSize: largest, width: w, positions: positions.first, log: &log)
         }
-        states = next
       }
-      total = total + states.values.reduce(BigCount.zero, +)
     }
-    return (total, configurations)
+    return SpaceAnalysis(
+      size: perSize * BigCount(axes.inputSizes.count), unitsAt: log.unitsAt,
+      spatialAt: spatialInputs(inputSizes: axes.inputSizes, positions: positions), resolvedUnits: log.resolvedUnits)
+  }
+
+  /// The number of distinct networks for one resolved input size and width multiplier; when
+  /// `log.recording`, adds every (unit, input channels) met at its layer position.
+  private func walk(
+    inputSize: Int, width: Double, positions: [Int], log: inout WalkLog
+  ) throws(DSLError) -> BigCount {
+    let g = ResolvedGlobals(inputSize: inputSize, width: width)
+    var states: [Shape: BigCount] = [Shape(square: g.inputSize, channels: inputChannels): BigCount(1)]
+    for (ti, t) in templates.enumerated() {
+      var next: [Shape: BigCount] = [:]
+      for (shape, count) in states.sorted(by: { $0.key.channels < $1.key.channels }) {
+        let transitions = try self.transitions(t, input: shape, globals: g, position: positions[ti], log: &log)
+        for (out, n) in transitions {
+          next[out, default: .zero] = next[out, default: .zero] + count * n
+        }
+      }
+      states = next
+    }
+    return states.values.reduce(BigCount.zero, +)
   }
 
   /// The exact number of distinct architectures (see ``analyze()``).
   public func size() throws(DSLError) -> BigCount { try analyze().size }
 
   /// Every distinct unit configuration (unit + input shape) the space can produce.
-  public func unitConfigurations() throws(DSLError) -> Set<UnitConfiguration> { try analyze().units }
+  public func unitConfigurations() throws(DSLError) -> Set<UnitConfiguration> { try analyze().unitConfigurations }
 
   /// For one template on one input: the number of distinct unit sequences per output shape.
   private func transitions(
-    _ t: UnitTemplate, input: Shape, globals g: ResolvedGlobals, configurations: inout Set<UnitConfiguration>
+    _ t: UnitTemplate, input: Shape, globals g: ResolvedGlobals, position: Int, log: inout WalkLog
   ) throws(DSLError) -> [Shape: BigCount] {
+    func record(_ p: PlacedUnit, layer: Int) {
+      log.resolvedUnits += 1
+      guard log.recording else { return }
+      log.unitsAt[ChannelUnit(unit: p.unit, inChannels: p.input.channels), default: []].insert(position + layer)
+    }
     let picks = layerPicks(t)
     var result: [Shape: BigCount] = [:]
     if !t.perLayer {
@@ -63,7 +84,7 @@ extension SearchSpace {
               let placed = try resolveBlock(
                 t, pick: BlockPick(stride: stride, widthFactor: factor, depthDelta: depth, layers: [lp]), input: input,
                 globals: g, firstUnitIndex: 0)
-              for p in placed { configurations.insert(UnitConfiguration(unit: p.unit, input: p.input)) }
+              for (i, p) in placed.enumerated() { record(p, layer: i) }
               sequences[placed.last?.output ?? input, default: []].insert(placed.map(\.unit))
             }
           }
@@ -86,7 +107,7 @@ extension SearchSpace {
             for lp in picks {
               let p = try resolveLayer(
                 t, pick: lp, index: i, blockStride: stride, widthFactor: factor, input: shape, globals: g, unitIndex: i)
-              configurations.insert(UnitConfiguration(unit: p.unit, input: p.input))
+              record(p, layer: i)
               distinct.insert(p.unit)
               output = p.output
             }
@@ -112,4 +133,13 @@ extension SearchSpace {
     }
     return result
   }
+}
+
+/// What the walks over templates collect besides the count.
+struct WalkLog {
+  /// Whether to record units (the walk at the largest input only validates).
+  var recording = true
+  var unitsAt: [ChannelUnit: Set<Int>] = [:]
+  /// Units resolved, all walks together: a deterministic measure of the work, for tests.
+  var resolvedUnits = 0
 }

@@ -21,15 +21,13 @@ public struct SpaceSummary: Codable, Sendable {
     file = space.file
     name = space.name
     hash = space.sourceHash
-    statements = space.templates.indices.map { i in
-      space.templateName(i) + ": " + Self.describe(space.templates[i])
-    }
+    statements = zip(space.templateNames, space.templates).map { $0 + ": " + Self.describe($1) }
     decisions = space.decisions.map { DecisionRow(name: $0.name, alternatives: $0.labels) }
     do {
       let analysis = try space.analyze()
       size = analysis.size.description
       sizeScientific = analysis.size.scientific
-      distinctUnitConfigurations = analysis.units.count
+      distinctUnitConfigurations = analysis.distinctUnitConfigurations
     } catch {
       throw .invalidValue(unit: nil, what: error.description)
     }
