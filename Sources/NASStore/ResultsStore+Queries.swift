@@ -49,15 +49,17 @@ extension ResultsStore {
     }
   }
 
-  /// Runs, newest first, with their evaluation counts and best reward.
+  /// Runs, newest first, with their evaluation counts, best reward and the search run a NetAdapt run continues.
   public func runs() throws -> QueryResult {
-    try query(
+    let continues = try continuesRunColumn()
+    return try query(
       """
       SELECT r.id, r.kind, r.name, r.status, r.started_at, r.ended_at,
         (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id
           AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')) AS evaluations,
         (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id AND e.message LIKE '\(Self.staleMessagePrefix)%') AS stale,
-        (SELECT printf('%.4f', MAX(reward)) FROM evaluations e WHERE e.run_id = r.id AND e.status = 'ok') AS best_reward
+        (SELECT printf('%.4f', MAX(reward)) FROM evaluations e WHERE e.run_id = r.id AND e.status = 'ok') AS best_reward,
+        \(continues) AS continues
       FROM runs r ORDER BY r.id DESC
       """)
   }

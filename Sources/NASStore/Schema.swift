@@ -11,6 +11,7 @@ enum Schema {
     (TimingStatisticTables.name, TimingStatisticTables.migrate),
     (RunOwnerTables.name, RunOwnerTables.migrate),
     (DeviceIdentityTables.name, DeviceIdentityTables.migrate),
+    (NetAdaptOriginTables.name, NetAdaptOriginTables.migrate),
   ]
 
   static var migrator: DatabaseMigrator {

@@ -202,7 +202,7 @@ final class MigrationTests: XCTestCase {
     try queue.close()
 
     let store = try ResultsStore.open(path: path)
-    XCTAssertEqual(try appliedMigrations(path).last, DeviceIdentityTables.name)
+    XCTAssertEqual(try appliedMigrations(path), Schema.all.map(\.0))
     let old = LatencyProfileRecord(
       id: "0a1b2c3d4e5f", cpuModel: "AMD EPYC", cores: 2, threads: 1, backend: "xnnpack", backendVersion: "1", precision: "fp32")
     XCTAssertEqual(try store.profiles(), [old], "kept, with every identity column NULL")
@@ -220,6 +220,40 @@ final class MigrationTests: XCTestCase {
     try store.setMeasurementLoad(evaluation: 1, otherBusyCores: 1.25)
     XCTAssertEqual(try store.measurementLoad(evaluation: 1), 1.25)
     XCTAssertEqual(try store.query("SELECT measured_latency_ms, measured_under_load FROM evaluations WHERE id = 1").rows, [["3.5", "1.25"]])
+    XCTAssertEqual(try store.integrityCheck(), "ok")
+  }
+
+  /// Runs stored before the NetAdapt origin column keep their rows and link to nothing; a
+  /// NetAdapt run can then record the search it continues, and only a search run is found as one.
+  func testRunsFromBeforeTheOriginColumnLinkToNothingAndNewOnesLink() throws {
+    let path = try temporaryPath()
+    let queue = try DatabaseQueue(path: path)
+    try Schema.migrator.migrate(queue, upTo: DeviceIdentityTables.name)
+    try queue.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO runs (id, kind, command_line, parameters, status, started_at, tool_version, device_profile)
+          VALUES (1, 'search', 'nas search', '{"reward":{"targetMilliseconds":4}}', 'finished', '2026-12-01T00:00:00.000Z', 'old', 'p1'),
+                 (2, 'netadapt', 'nas netadapt', '{}', 'finished', '2026-12-01T00:00:00.000Z', 'old', 'p1');
+          INSERT INTO architectures (hash, canonical_text, input_resolution, macs, params, created_at)
+          VALUES ('h1', 'text', 8, 1, 1, '2026-12-01T00:00:00.000Z');
+          INSERT INTO evaluations (run_id, architecture_hash, evaluator, evaluator_config, status, created_at)
+          VALUES (1, 'h1', 'cmd', '{}', 'ok', '2026-12-01T00:00:00.000Z'), (2, 'h1', 'train', '{}', 'ok', '2026-12-01T00:00:00.000Z');
+          """)
+    }
+    try queue.close()
+
+    let store = try ResultsStore.open(path: path)
+    XCTAssertTrue(try appliedMigrations(path).contains(NetAdaptOriginTables.name))
+    XCTAssertNil(try store.continuesRun(2))
+    XCTAssertEqual(try store.runs().rows.map { $0.last ?? "absent" }, [nil, nil], "the runs list has the column, empty for old runs")
+    XCTAssertEqual(try store.searchRuns(evaluating: "h1").map(\.id), [1], "the netadapt run's evaluation is no search result")
+    XCTAssertNil(try store.searchRun(2), "a netadapt run is not a search run")
+    XCTAssertEqual(try store.searchRun(1)?.deviceProfile, "p1")
+    try store.setContinuesRun(2, origin: 1)
+    XCTAssertEqual(try store.continuesRun(2), 1)
+    XCTAssertEqual(try store.runs().rows.map { $0.last ?? "absent" }, ["1", nil])
+    XCTAssertThrowsError(try store.setContinuesRun(2, origin: 99), "a link to a run that does not exist is refused")
     XCTAssertEqual(try store.integrityCheck(), "ok")
   }
 }
