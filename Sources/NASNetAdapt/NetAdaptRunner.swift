@@ -48,23 +48,21 @@ public struct NetAdaptRunner {
     self.splits = splits
   }
 
+  /// ``prepare(stop:)`` then ``run(_:stop:)``; a seed already under its search's target is a
+  /// ``NetAdaptError/target(_:)`` here (the command checks ``NetAdaptPlan/alreadyMet`` itself).
   public func run(stop: AtomicFlag = AtomicFlag()) throws -> NetAdaptSummary {
+    let plan = try prepare(stop: stop)
+    if plan.alreadyMet { throw NetAdaptError.target(plan.alreadyMetText) }
+    return try run(plan, stop: stop)
+  }
+
+  /// Carries out a plan from ``prepare(stop:)``: creates or resumes the run and shrinks the seed.
+  public func run(_ plan: NetAdaptPlan, stop: AtomicFlag = AtomicFlag()) throws -> NetAdaptSummary {
     let r = request
-    var settings = r.settings
-    try settings.validate()
-    let store = try ResultsStore.open(path: r.databasePath)
-    let predictor = try latencyPredictor(store: store, stop: stop)
-    settings.device = predictor.profile.id
-    settings.seedHash = r.seed.canonicalHash
+    let (store, predictor, settings, seedMs, targetMs) = (plan.store, plan.predictor, plan.settings, plan.seedMs, plan.targetMs)
+    guard let tuner = plan.tuner else { throw NetAdaptError.target(plan.alreadyMetText) }
     let predict: (Architecture) throws -> Double = { try predictor.milliseconds($0) }
-    let seedMs: Double
-    do { seedMs = try predictor.milliseconds(r.seed) } catch { throw NetAdaptError.latency(error.description) }
-    let targetMs = settings.target(seedMs: seedMs)
-    guard targetMs < seedMs else {
-      throw NetAdaptError.target("\(Format.fixed(targetMs, 3)) ms is not below the seed's predicted \(Format.fixed(seedMs, 3)) ms; nothing to do")
-    }
-    let tuner = try splits.map { FineTuner(settings: settings, splits: $0) } ?? FineTuner(settings: settings)
-    let (lease, stored) = try openRun(store: store, settings: settings, stop: stop)
+    let (lease, stored) = try openRun(store: store, settings: settings, origin: plan.target.origin?.run, stop: stop)
     let run = lease.run
     let directory = (r.outputDirectory ?? URL(fileURLWithPath: r.databasePath).deletingLastPathComponent().path)
     var loop = NetAdaptLoop(
@@ -241,7 +239,7 @@ public struct NetAdaptRunner {
   /// A new run, or with `--resume` the newest netadapt run (of `--name`) and its saved state,
   /// taken over from a process that died (a live owner is refused). Losing the run to another
   /// process later stops this one.
-  func openRun(store: ResultsStore, settings: NetAdaptSettings, stop: AtomicFlag) throws -> (RunLease, NetAdaptState?) {
+  func openRun(store: ResultsStore, settings: NetAdaptSettings, origin: Int64?, stop: AtomicFlag) throws -> (RunLease, NetAdaptState?) {
     let r = request
     let parameters = try JSONOutput.string(settings)
     let owner = RunOwner.thisProcess()
@@ -254,6 +252,7 @@ public struct NetAdaptRunner {
       let run = try store.createRun(
         kind: .netadapt, name: r.name, commandLine: r.commandLine, parametersJSON: parameters, spacePath: r.seedPath,
         spaceHash: r.seed.canonicalHash, seed: settings.seed, toolVersion: r.toolVersion, deviceProfile: settings.device, owner: owner)
+      if let origin { try store.setContinuesRun(run, origin: origin) }
       return (RunLease(store: store, run: run, owner: owner, onLost: onLost), nil)
     }
     guard let stored = try store.latestRun(kind: .netadapt, name: r.name) else {

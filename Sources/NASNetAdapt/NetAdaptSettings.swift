@@ -11,7 +11,8 @@ public enum NetAdaptSelection: String, Codable, Sendable, CaseIterable {
 /// Every setting that decides a NetAdapt run's result (stored as the run's parameters; a
 /// resumed run must have the same).
 public struct NetAdaptSettings: Codable, Hashable, Sendable {
-  /// Absolute target in milliseconds, or a fraction of the seed's predicted latency.
+  /// Absolute target in milliseconds, or a fraction of the seed's predicted latency (at most
+  /// one; a run stores the one ``NetAdaptTarget`` chose when neither was given).
   public var targetMs: Double?
   public var targetRatio: Double?
   /// The latency each iteration removes, as a fraction of the seed's latency (δ = 0.01·L).
@@ -45,7 +46,8 @@ public struct NetAdaptSettings: Codable, Hashable, Sendable {
 
   /// Checks the values a user can set.
   public func validate() throws(NetAdaptError) {
-    if (targetMs == nil) == (targetRatio == nil) { throw .setting("give --target-ms or --target-ratio (one of them)") }
+    // Neither is fine: the target is then the search's, or NetAdaptTarget.defaultRatio.
+    if targetMs != nil && targetRatio != nil { throw .setting("give --target-ms or --target-ratio, not both") }
     if let t = targetMs, !(t > 0 && t.isFinite) { throw .setting("--target-ms must be a positive number of milliseconds, got \(t)") }
     if let r = targetRatio, !(r > 0 && r < 1) { throw .setting("--target-ratio must be between 0 and 1 (0.5 halves the latency), got \(r)") }
     guard stepRatio > 0, stepRatio < 1 else { throw .setting("--step-ratio must be between 0 and 1 (0.01 is 1% of the seed's latency), got \(stepRatio)") }

@@ -18,6 +18,14 @@ struct NetAdaptCommand: ParsableCommand {
       weights. Every proposal is recorded in the results database; Ctrl-C stops cleanly and \
       --resume continues.
 
+      The target: --target-ms or --target-ratio when given. Without them, a seed that is a search \
+      result (its architecture is an evaluation of a search run in --db, or its header names the run, \
+      as nas search writes DB-search-run-N-best.arch) continues that search: the target is the search's \
+      --target-ms on its device profile (another profile is refused), the NetAdapt run records the search \
+      run it continues (nas db runs shows it), and a seed already at or under it ends at once with exit \
+      status 0. Any other seed gets \(NetAdaptTarget.defaultRatio) of its predicted latency. The target, why, the seed's predicted \
+      latency and an estimate of the time are printed before the run starts.
+
       Cost on two cores with the defaults (Fashion-MNIST proxy, --max-downsampling 32): a \
       proposal takes about 5-10 s (20 steps of 128 images plus scoring 2,000 images), an \
       iteration one proposal per prunable width (about 27 for MobileNetV2, 3-4 minutes), and \
@@ -29,7 +37,7 @@ struct NetAdaptCommand: ParsableCommand {
   @Argument(help: "The seed architecture (.arch).") var seed: String
   @Option(help: "Trained proxy weights of the seed (safetensors from nas train); without them the seed is trained first.")
   var weights: String?
-  @Option(parsing: .unconditional, help: "Latency target in milliseconds.") var targetMs: Double?
+  @Option(parsing: .unconditional, help: "Latency target in milliseconds (default: the seed's search's target, else --target-ratio \(NetAdaptTarget.defaultRatio)).") var targetMs: Double?
   @Option(parsing: .unconditional, help: "Latency target as a fraction of the seed's predicted latency (0.5 halves it).") var targetRatio: Double?
   @Option(parsing: .unconditional, help: "Latency cut per iteration, as a fraction of the seed's latency.") var stepRatio = 0.01
   @Option(parsing: .unconditional, help: "Fine-tune steps per proposal.") var shortSteps = 20
@@ -91,6 +99,15 @@ struct NetAdaptCommand: ParsableCommand {
     return s
   }
 
+  /// What `--json` prints when the seed already meets its search's target.
+  struct AlreadyMet: Codable {
+    var alreadyMet = true
+    var seedLatencyMs: Double
+    var targetMs: Double
+    var continuesRun: Int64?
+    var message: String
+  }
+
   func run() throws {
     let arch = try CLI.loadArchitecture(seed)
     var request = NetAdaptRequest(seedPath: seed, seed: arch, settings: settings, databasePath: db)
@@ -104,7 +121,13 @@ struct NetAdaptCommand: ParsableCommand {
     let runner = NetAdaptRunner(request: request, log: { FileHandleWriter.writeStderr($0 + "\n") }, showProgress: !quiet)
     let summary: NetAdaptSummary
     do {
-      summary = try runner.run(stop: interrupt.flag)
+      let plan = try runner.prepare(stop: interrupt.flag)
+      if plan.alreadyMet {
+        let met = AlreadyMet(seedLatencyMs: plan.seedMs, targetMs: plan.targetMs, continuesRun: plan.target.origin?.run, message: plan.alreadyMetText)
+        print(json ? try CLI.snakeCaseJSON(met) : met.message)
+        return
+      }
+      summary = try runner.run(plan, stop: interrupt.flag)
     } catch {
       throw CLI.Failure(description: "\(error)")
     }
