@@ -9,6 +9,9 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "nas", targets: ["nas"]),
+    // For the separate fuzzing package in fuzz/, which links the readers it fuzzes.
+    .library(name: "NASSpace", targets: ["NASSpace"]),
+    .library(name: "NASTrain", targets: ["NASTrain"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -1,0 +1,9 @@
+import CFuzzerDriver
+
+/// The process entry point (SwiftPM links it as `main`): runs libFuzzer with this target's callback.
+@_cdecl("fuzz_dsl_main")
+public func fuzz_dsl_main(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+  var argc = argc
+  var argv = argv
+  return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzDSL(data, size) }
+}
