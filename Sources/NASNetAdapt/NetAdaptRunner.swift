@@ -239,7 +239,7 @@ public struct NetAdaptRunner {
   /// A new run, or with `--resume` the newest netadapt run (of `--name`) and its saved state,
   /// taken over from a process that died (a live owner is refused). Losing the run to another
   /// process later stops this one.
-  func openRun(store: ResultsStore, settings: NetAdaptSettings, origin: Int64?, stop: AtomicFlag) throws -> (RunLease, NetAdaptState?) {
+  func openRun(store: ResultsStore, settings: NetAdaptSettings, origin: Int64? = nil, stop: AtomicFlag) throws -> (RunLease, NetAdaptState?) {
     let r = request
     let parameters = try JSONOutput.string(settings)
     let owner = RunOwner.thisProcess()
