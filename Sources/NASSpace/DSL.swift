@@ -13,8 +13,8 @@ public enum DSL {
     // Line ends do not change the identity: a CRLF copy of a file has the LF original's hash.
     var builder = SpaceBuilder(file: file, sourceHash: SHA256.hex(Lexer.normalizingLineEnds(text)))
     let end = tokens.last?.location ?? SourceLocation(file: file, line: 1, column: 1)
-    let space = try builder.build(statements, endOfFile: end)
-    _ = try space.analyze()
+    var space = try builder.build(statements, endOfFile: end)
+    space.analysisCache = try space.analyze()
     return space
   }
 

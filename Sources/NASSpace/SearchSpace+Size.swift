@@ -19,6 +19,7 @@ extension SearchSpace {
   /// largest maps are the ones too large to count), so each width is walked at the smallest
   /// and the largest input only.
   public func analyze() throws(DSLError) -> SpaceAnalysis {
+    if let analysisCache { return analysisCache }
     let axes = try globalAxes()
     let positions = layerPositions()
     var log = WalkLog()

@@ -12,14 +12,18 @@ public struct SearchSpace: Sendable {
   public var file: String
   /// SHA-256 of the file's text, recorded with runs.
   public var sourceHash: String
-  public var inputSize: Choice<Int>
-  public var inputChannels: Int
-  public var classes: Int
-  public var width: Choice<Double>
-  public var resolution: Choice<Double>
-  public var divisor: Int
-  public var normalization: Normalization
-  public var templates: [UnitTemplate]
+  // Changing anything the analysis depends on drops the cached analysis.
+  public var inputSize: Choice<Int> { didSet { analysisCache = nil } }
+  public var inputChannels: Int { didSet { analysisCache = nil } }
+  public var classes: Int { didSet { analysisCache = nil } }
+  public var width: Choice<Double> { didSet { analysisCache = nil } }
+  public var resolution: Choice<Double> { didSet { analysisCache = nil } }
+  public var divisor: Int { didSet { analysisCache = nil } }
+  public var normalization: Normalization { didSet { analysisCache = nil } }
+  public var templates: [UnitTemplate] { didSet { analysisCache = nil } }
+  /// The analysis made when the file was loaded, so that asking for the size or the unit
+  /// configurations afterwards does not resolve every combination again.
+  var analysisCache: SpaceAnalysis?
 
   public init(file: String, sourceHash: String) {
     self.file = file
