@@ -106,8 +106,11 @@ public final class Network<T: TrainScalar> {
   }
 
   /// Runs the layers; with `stopBeforePool` returns the feature map entering the first global
-  /// pooling (Zen-score's pre-GAP features).
-  func forward(_ x: Tensor<T>, _ ctx: RunContext<T>, stopBeforePool: Bool = false) -> Tensor<T> {
+  /// pooling (Zen-score's pre-GAP features). `unitOutput` sees each unit's output (after its
+  /// last segment, residual included) while it is valid: the buffer is reused by the next pass.
+  func forward(
+    _ x: Tensor<T>, _ ctx: RunContext<T>, stopBeforePool: Bool = false, unitOutput: ((_ unit: Int, Tensor<T>) -> Void)? = nil
+  ) -> Tensor<T> {
     var current = x
     for s in segments.indices {
       let segmentInput = current
@@ -120,6 +123,9 @@ public final class Network<T: TrainScalar> {
         segments[s].sum = sum
         ElementwiseKernels.add(segmentInput.pointer, current.pointer, into: sum.pointer, count: current.count, threads: ctx.threads)
         current.buffer = sum
+      }
+      if let unitOutput, s + 1 == segments.count || segments[s + 1].unit != segments[s].unit {
+        unitOutput(segments[s].unit, current)
       }
     }
     return current
