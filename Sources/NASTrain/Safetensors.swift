@@ -86,8 +86,15 @@ public enum Safetensors {
       case "F64": elementSize = 8
       default: throw .badWeightsFile(path: path, reason: "tensor \(name) has dtype \(dtype); nas reads F32 and F64")
       }
-      let count = shape.reduce(1, *)
-      guard range[0] >= 0, range[1] >= range[0], range[1] <= dataSize, range[1] - range[0] == count * elementSize else {
+      // A corrupt shape can overflow Int; such a tensor cannot fit the file anyway.
+      var count = 1
+      for d in shape {
+        let (product, overflow) = count.multipliedReportingOverflow(by: d)
+        guard !overflow else { throw bad("tensor \(name) has shape \(shape), more elements than any file holds") }
+        count = product
+      }
+      let (byteCount, overflow) = count.multipliedReportingOverflow(by: elementSize)
+      guard !overflow, range[0] >= 0, range[1] >= range[0], range[1] <= dataSize, range[1] - range[0] == byteCount else {
         throw .badWeightsFile(
           path: path,
           reason: "tensor \(name) (shape \(shape)) has data offsets \(range) outside the \(dataSize) data bytes; the file is truncated or corrupt")

@@ -119,4 +119,23 @@ final class WeightsTests: XCTestCase {
     XCTAssertEqual(t.selecting([1], axis: 1)?.shape, [3, 1])
     XCTAssertNil(t.selecting([3], axis: 0))
   }
+
+  /// Found while fuzzing the reader (fuzz/): shapes whose element or byte count overflows Int
+  /// trapped instead of throwing.
+  func testShapesThatOverflowAreRejected() {
+    func file(_ header: String) -> Data {
+      var h = Array(header.utf8)
+      while h.count % 8 != 0 { h.append(0x20) }
+      var d = Data()
+      withUnsafeBytes(of: UInt64(h.count).littleEndian) { d.append(contentsOf: $0) }
+      return d + h
+    }
+    for shape in ["[4611686018427387904,4]", "[2147483648,2147483648]", "[3037000500,3037000500]"] {
+      let data = file("{\"w\":{\"dtype\":\"F32\",\"shape\":\(shape),\"data_offsets\":[0,0]}}")
+      XCTAssertThrowsError(try Safetensors.decode(data, path: "big")) { error in
+        XCTAssert("\(error)".hasPrefix("big") || "\(error)".contains("big"), "\(error)")
+        XCTAssert("\(error)".contains("tensor w"), "\(error)")
+      }
+    }
+  }
 }
