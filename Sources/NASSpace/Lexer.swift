@@ -47,6 +47,7 @@ struct Lexer {
 
   func tokens() throws(DSLError) -> [Token] {
     var out: [Token] = []
+    out.reserveCapacity(bytes.count / 4)
     var i = 0
     var line = 1
     var column = 1

@@ -60,14 +60,11 @@ extension SearchSpace {
       let layers = t.perLayer ? t.maxRepeat : 1
       for layer in 0..<layers {
         let layerPrefix = t.perLayer ? "\(prefix).layer\(layer)" : prefix
-        for attribute in LayerAttribute.allCases {
-          let labels = Self.labels(t, attribute)
-          if labels.count > 1 {
-            out.append(
-              Decision(
-                name: "\(layerPrefix).\(attribute.rawValue)", labels: labels,
-                target: .layer(template: ti, layer: layer, attribute: attribute)))
-          }
+        for attribute in LayerAttribute.allCases where Self.alternatives(t, attribute) > 1 {
+          out.append(
+            Decision(
+              name: "\(layerPrefix).\(attribute.rawValue)", labels: Self.labels(t, attribute),
+              target: .layer(template: ti, layer: layer, attribute: attribute)))
         }
       }
     }
@@ -89,6 +86,22 @@ extension SearchSpace {
       let n = seen[t.role, default: 0]
       seen[t.role] = n + 1
       return "\(t.role.rawValue)\(n)"
+    }
+  }
+
+  /// How many alternatives an attribute has, without formatting them (most are fixed).
+  static func alternatives(_ t: UnitTemplate, _ a: LayerAttribute) -> Int {
+    switch a {
+    case .op: return t.op.values.count
+    case .k: return t.kernel.values.count
+    case .expand: return t.expand?.values.count ?? 0
+    case .mid: return t.mid?.values.count ?? 0
+    case .se: return t.seRatio?.values.count ?? 0
+    case .seCh: return t.seChannels?.values.count ?? 0
+    case .seGate: return t.seGate.values.count
+    case .act: return t.activation.values.count
+    case .pwAct: return t.pwActivation.values.count
+    case .skip: return t.skip.values.count
     }
   }
 

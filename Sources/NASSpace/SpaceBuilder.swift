@@ -12,6 +12,7 @@ struct SpaceBuilder {
     "se-divisor", "se-alternate", "act", "pw-act", "skip", "bn", "scale", "choose",
   ]
   static let blockOnlyAttributes: Set<String> = ["repeat", "depth", "choose"]
+  static let nonBlockAttributes = unitAttributes.filter { !blockOnlyAttributes.contains($0) }
   static let classifierAttributes = ["bn", "dropout"]
   static let ops: [(String, UnitOp)] = UnitOp.allCases.filter { $0 != .classifier }.map { ($0.rawValue, $0) }
   static let normalizations: [(String, Normalization)] = [("yes", .batchNorm), ("folded", .foldedBatchNorm), ("none", .none)]
@@ -92,16 +93,19 @@ struct SpaceBuilder {
   }
 
   private func checkAttributes(_ s: Statement, allowed: [String]) throws(DSLError) {
-    var seen: Set<String> = []
+    // A statement has a handful of attributes: a list is cheaper than a set for them.
+    var seen: [String] = []
+    seen.reserveCapacity(s.attributes.count)
     for a in s.attributes {
       guard allowed.contains(a.name) else {
         let hint = Suggest.hint(for: a.name, among: allowed)
         let list = allowed.isEmpty ? "it takes none" : "allowed: \(allowed.joined(separator: ", "))"
         throw DSLError(.unknownAttribute, at: a.location, "unknown attribute '\(a.name)' for '\(s.keyword)'; \(list)", hint: hint)
       }
-      guard seen.insert(a.name).inserted else {
+      guard !seen.contains(a.name) else {
         throw DSLError(.duplicate, at: a.location, "attribute '\(a.name)' given twice")
       }
+      seen.append(a.name)
     }
   }
 
@@ -135,7 +139,7 @@ struct SpaceBuilder {
       space.templates.append(t)
       return
     }
-    let allowed = role == .block ? Self.unitAttributes : Self.unitAttributes.filter { !Self.blockOnlyAttributes.contains($0) }
+    let allowed = role == .block ? Self.unitAttributes : Self.nonBlockAttributes
     try checkAttributes(s, allowed: allowed)
     if s.positionals.count > 1 {
       throw DSLError(.syntax, at: s.positionals[1].location, "unexpected value; attributes are written name=value")

@@ -65,6 +65,8 @@ struct ValueReader {
   }
 
   private static func unique<T: Hashable>(_ values: [T], _ v: WrittenValue) throws(DSLError) -> Choice<T> {
+    // Most values are single: no set to allocate for them (a file has one per attribute).
+    if values.count < 2 { return Choice(values, at: v.location) }
     var seen = Set<T>()
     for (i, x) in values.enumerated() where !seen.insert(x).inserted {
       throw DSLError(.duplicate, at: v.atoms[i].1, "alternative listed twice")
