@@ -7,7 +7,7 @@ import NASTrain
 public func fuzzSafetensors(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   let bytes = Data(UnsafeBufferPointer(start: data, count: data == nil ? 0 : size))
   guard let weights = try? Safetensors.decode(bytes, path: "fuzz.safetensors") else { return 0 }
-  let path = NSTemporaryDirectory() + "nas-fuzz-\(getpid()).safetensors"
+  let path = scratchDirectory() + "nas-fuzz-\(getpid()).safetensors"
   defer { unlink(path) }
   do {
     try Safetensors.write(weights, to: path)
@@ -22,4 +22,11 @@ public func fuzzSafetensors(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32
     fatalError("a decoded weight set failed to round-trip: \(error)")
   }
   return 0
+}
+
+/// A memory-backed directory when there is one: a file per execution on disk is slow.
+func scratchDirectory() -> String {
+  var isDirectory: ObjCBool = false
+  if FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory), isDirectory.boolValue { return "/dev/shm/" }
+  return NSTemporaryDirectory()
 }
