@@ -88,4 +88,20 @@ final class AnalysisTests: XCTestCase {
     XCTAssertEqual(large.size, twoToThe1000)
     XCTAssertEqual(try DSL.parseSpace("input 28\nclasses 10\nstem conv out=8\nhead pool\nclassifier\n", file: "t").templateNames, ["stem0", "head0", "classifier0"])
   }
+
+  func testAChangedSpaceIsAnalysedAgain() throws {
+    var s = try space(inputs: "64", widths: "1")
+    let before = try s.analyze()
+    s.width = Choice([0.5, 1])
+    let wider = try space(inputs: "64", widths: "{0.5,1}")
+    XCTAssertEqual(try s.size(), try wider.size())
+    XCTAssertEqual(try s.unitConfigurations(), try wider.unitConfigurations())
+    XCTAssertNotEqual(try s.size(), before.size)
+    s = try space(inputs: "64", widths: "1")
+    s.templates[1].kernel = Choice([3])  // was {3,5}, and kernels never coincide
+    XCTAssertEqual(try s.size() * BigCount(2), before.size)
+    s = try space(inputs: "64", widths: "1")
+    s.inputSize = Choice([64, 96])
+    XCTAssertEqual(try s.size(), before.size * BigCount(2))
+  }
 }
