@@ -21,15 +21,33 @@ struct ArchCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Override the width multiplier written in the file.")
     var width: Double?
     @Option(name: .long, parsing: .unconditional, help: "Override the input resolution written in the file.") var resolution: Int?
+    @Option(help: "Feature-map strides a detector taps, e.g. 8,16,32 (shapes, channels, backbone params and GFLOPs).")
+    var features: FeatureStrides?
     @Flag(help: "Print JSON (with macs, params and layers).") var json = false
 
-    func validate() throws { try ArchCommand.checkOverrides(width: width, resolution: resolution) }
+    func validate() throws {
+      try ArchCommand.checkOverrides(width: width, resolution: resolution)
+      try features?.check()
+    }
 
     func run() throws {
       let arch = try CLI.loadArchitecture(file, width: width, resolution: resolution)
       let report = try CLI.check { () throws(ArchitectureError) in try ArchitectureReport(arch) }
-      print(json ? try JSONOutput.string(report) : report.table())
+      guard let features else { return print(json ? try JSONOutput.string(report) : report.table()) }
+      let taps: FeatureReport
+      do { taps = try FeatureReport(arch, strides: features.strides) } catch { throw CLI.Failure(description: "\(file): \(error)") }
+      if json {
+        print(try JSONOutput.string(ArchitectureWithFeatures(architecture: report, features: taps)))
+      } else {
+        print(report.table() + "\n\n" + taps.table())
+      }
     }
+  }
+
+  /// `nas arch info --features … --json`: the architecture report and the detector's view.
+  struct ArchitectureWithFeatures: Encodable {
+    var architecture: ArchitectureReport
+    var features: FeatureReport
   }
 
   struct Canon: ParsableCommand {
