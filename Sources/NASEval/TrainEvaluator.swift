@@ -109,6 +109,7 @@ public final class TrainEvaluator: Evaluator {
     let test = includeTest ? try trainer.evaluate(on: splits.test) : nil
     var weights = network.weights()
     weights.metadata["nas.deployment_hash"] = architecture.canonicalHash
+    weights.preprocessing = splits.train.preprocessing
     return Outcome(proxy: proxy, validation: validation, test: test, training: summary, weights: weights)
   }
 }

@@ -85,7 +85,9 @@ public final class FineTuner: @unchecked Sendable {
         stopped = try trainer.train(on: splits.train, progress: progress, shouldStop: shouldStop).stoppedEarly
       }
       let accuracy = try trainer.evaluate(on: rank).accuracy
-      return Outcome(accuracy: accuracy, weights: network.weights(), stoppedEarly: stopped)
+      var weights = network.weights()
+      weights.preprocessing = splits.train.preprocessing
+      return Outcome(accuracy: accuracy, weights: weights, stoppedEarly: stopped)
     } catch {
       throw .training("\(arch.name ?? "the network"): \(error.description)")
     }
