@@ -16,6 +16,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
   ],
   targets: [
     .systemLibrary(name: "CXNNPack", path: "Sources/CXNNPack"),
@@ -34,12 +35,16 @@ let package = Package(
     .target(name: "NASLatency", dependencies: ["NASArch", "NASSpace", "NASStore", "NASSupport", "CXNNPack"]),
     .target(name: "NASTrain", dependencies: ["NASArch", "NASSupport", "COpenBLAS", "CZlib"]),
     .target(name: "NASEval", dependencies: ["NASArch", "NASTrain", "NASStore", "NASSupport"]),
+    .target(
+      name: "NASExport",
+      dependencies: ["NASArch", "NASSpace", "NASTrain", "NASSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      exclude: ["Generated/onnx.proto"]),
     .target(name: "NASSearch", dependencies: ["NASArch", "NASSpace", "NASLatency", "NASEval", "NASStore", "NASSupport"]),
     .target(name: "NASNetAdapt", dependencies: ["NASArch", "NASSpace", "NASLatency", "NASEval", "NASTrain", "NASStore", "NASSupport"]),
     .executableTarget(
       name: "nas",
       dependencies: [
-        "NASArch", "NASSpace", "NASStore", "NASLatency", "NASTrain", "NASEval", "NASSearch", "NASNetAdapt", "NASSupport",
+        "NASArch", "NASSpace", "NASStore", "NASLatency", "NASTrain", "NASEval", "NASSearch", "NASNetAdapt", "NASExport", "NASSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -51,6 +56,7 @@ let package = Package(
     .testTarget(name: "NASEvalTests", dependencies: ["NASEval", "NASTrain", "NASArch", "NASSpace"]),
     .testTarget(name: "NASSearchTests", dependencies: ["NASSearch", "NASArch", "NASSpace", "NASStore"]),
     .testTarget(name: "NASNetAdaptTests", dependencies: ["NASNetAdapt", "NASArch", "NASSpace", "NASTrain"]),
+    .testTarget(name: "NASExportTests", dependencies: ["NASExport", "NASArch", "NASSpace", "NASTrain", "NASSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
     .testTarget(name: "CLITests", dependencies: ["NASSupport", "nas"]),
   ]
 )

@@ -9,6 +9,6 @@ struct NASCommand: ParsableCommand {
     version: NASVersion.string,
     subcommands: [
       SpaceCommand.self, ArchCommand.self, LatencyCommand.self, BenchCommand.self, TrainCommand.self,
-      ScoreCommand.self, InferCommand.self, SearchCommand.self, NetAdaptCommand.self, DBCommand.self, EvaluateWorkerCommand.self,
+      ScoreCommand.self, InferCommand.self, SearchCommand.self, NetAdaptCommand.self, ExportCommand.self, DBCommand.self, EvaluateWorkerCommand.self,
     ])
 }
