@@ -3,6 +3,7 @@ import PackageDescription
 
 // Module graph (dependencies flow downwards only; see docs/architecture.md):
 //   nas (executable) -> NASNetAdapt, NASSearch -> NASEval -> NASTrain
+//                    -> NASExport (+ SwiftProtobuf) -> NASTrain, NASSpace
 //                                              -> NASLatency -> NASStore, NASSpace -> NASArch -> NASSupport
 let package = Package(
   name: "nas",
