@@ -6,6 +6,8 @@ exported, checked with `onnx.checker.check_model(..., full_check=True)`, run in 
 random input, and compared with `nas infer` (the training engine in inference mode) on the same
 input: the largest difference must be at most 1e-4 x max |nas output|, for the logits and for
 every feature tap. Prints one line per check and a summary; exits 1 on any failure.
+--references, --spaces and --samples choose the architectures (a quick run: one reference and
+one sample per space, as Tests/CLITests/ExportCommandTests.swift runs it).
 
 Run through scripts/check-onnx-export.sh, which makes the virtual environment.
 """
@@ -22,6 +24,7 @@ import onnx
 import onnxruntime as ort
 
 TOLERANCE = 1e-4
+SPACES = ("mnasnet", "mobilenetv3", "repvit")
 
 
 def run(args, **kwargs):
@@ -58,9 +61,10 @@ def compare(session, feeds, reference_dir, names):
     return worst
 
 
-def check(nas, arch_path, work, label, extra, weights=None, features=None, batch=2, seed=0):
+def check(nas, arch_path, work, label, extra, weights=None, features=None, keep_bn=False, batch=2, seed=0):
+    """`extra` goes to both nas export and nas infer; `keep_bn` only to export (infer has no such option)."""
     onnx_path = os.path.join(work, "model.onnx")
-    export = [nas, "export", arch_path, "--format", "onnx", "--out", onnx_path] + extra
+    export = [nas, "export", arch_path, "--format", "onnx", "--out", onnx_path] + extra + (["--keep-bn"] if keep_bn else [])
     infer = [nas, "infer", arch_path, "--output", os.path.join(work, "ref")] + extra
     if weights:
         export += ["--weights", weights]
@@ -105,16 +109,39 @@ def main():
     parser.add_argument("--resolution", type=int, default=0, help="input resolution for the deployment networks (0: as written)")
     parser.add_argument("--train-steps", type=int, default=20, help="training steps for the trained weights")
     parser.add_argument("--data", default="fashion-mnist", help="data for the trained weights (as nas train --data)")
+    parser.add_argument("--batch-size", type=int, default=0, help="images per training step (0: nas train's default)")
+    parser.add_argument("--validation", type=int, default=0, help="training images held out for validation (0: nas train's default)")
+    parser.add_argument("--references", default=None,
+                        help="comma-separated reference networks to check (names in search-spaces/reference without .arch; default: all, '': none)")
+    parser.add_argument("--spaces", default=",".join(SPACES),
+                        help=f"comma-separated shipped spaces to sample from (default: {','.join(SPACES)}; '': none)")
     args = parser.parse_args()
 
     spaces = os.path.join(args.root, "search-spaces")
+    available = sorted(name[:-5] for name in os.listdir(os.path.join(spaces, "reference")) if name.endswith(".arch"))
+    references = available if args.references is None else [n for n in args.references.split(",") if n]
+    unknown = [n for n in references if n not in available]
+    if unknown:
+        parser.error(f"--references: no reference network {', '.join(unknown)}; there are {', '.join(available)}")
+    chosen_spaces = [s for s in args.spaces.split(",") if s]
+    unknown = [s for s in chosen_spaces if not os.path.exists(os.path.join(spaces, f"{s}.space"))]
+    if unknown:
+        parser.error(f"--spaces: no space {', '.join(unknown)} in {spaces}")
     archs = []
-    for name in sorted(os.listdir(os.path.join(spaces, "reference"))):
-        with open(os.path.join(spaces, "reference", name)) as f:
-            archs.append((name[:-5], f.read()))
-    for space in ("mnasnet", "mobilenetv3", "repvit"):
-        for i, text in enumerate(sampled(args.nas, os.path.join(spaces, f"{space}.space"), args.samples, seed=17)):
-            archs.append((f"{space} sample {i + 1}", text))
+    for name in references:
+        with open(os.path.join(spaces, "reference", f"{name}.arch")) as f:
+            archs.append((name, f.read()))
+    if args.samples > 0:
+        for space in chosen_spaces:
+            for i, text in enumerate(sampled(args.nas, os.path.join(spaces, f"{space}.space"), args.samples, seed=17)):
+                archs.append((f"{space} sample {i + 1}", text))
+    if not archs:
+        parser.error("nothing to check: choose some --references or --spaces with --samples above 0")
+    train_options = ["--steps", str(args.train_steps), "--data", args.data]
+    if args.batch_size > 0:
+        train_options += ["--batch-size", str(args.batch_size)]
+    if args.validation > 0:
+        train_options += ["--validation", str(args.validation)]
 
     resolution = ["--resolution", str(args.resolution)] if args.resolution else []
     results = []
@@ -131,9 +158,9 @@ def main():
                 if trained_left.get(kind, 0) < args.trained:
                     trained_left[kind] = trained_left.get(kind, 0) + 1
                     weights = os.path.join(work, "w.safetensors")
-                    run([args.nas, "train", arch_path, "--steps", str(args.train_steps), "--data", args.data, "--save", weights, "--quiet"])
+                    run([args.nas, "train", arch_path] + train_options + ["--save", weights, "--quiet"])
                     results.append(check(args.nas, arch_path, work, f"{label} (trained proxy)", [], weights=weights))
-                    results.append(check(args.nas, arch_path, work, f"{label} (trained proxy, keep-bn)", ["--keep-bn"], weights=weights))
+                    results.append(check(args.nas, arch_path, work, f"{label} (trained proxy, keep-bn)", [], weights=weights, keep_bn=True))
             except Exception as error:  # a failed export or run is a failed check, and the others go on
                 print(f"FAIL {label}: {error}", flush=True)
                 results.append((False, float("inf")))
