@@ -10,8 +10,6 @@ public enum ExportError: Error, CustomStringConvertible, Equatable, Sendable {
   case weights(file: String, reason: String)
   /// A requested feature stride the network lacks, or one that is not a power of two.
   case features(String)
-  /// A layer the format cannot express (named with its unit).
-  case unsupported(unit: Int, what: String)
 
   public var description: String {
     switch self {
@@ -23,8 +21,6 @@ public enum ExportError: Error, CustomStringConvertible, Equatable, Sendable {
       return "\(file): \(reason)"
     case .features(let m):
       return m
-    case .unsupported(let unit, let what):
-      return "unit \(unit): \(what) cannot be exported"
     }
   }
 }

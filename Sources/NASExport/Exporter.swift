@@ -7,6 +7,8 @@ import NASTrain
 public enum ExportFormat: String, CaseIterable, Sendable {
   /// An ONNX model (opset 17) for onnxruntime, TensorRT, OpenVINO and converters.
   case onnx
+  /// One self-contained `.py` file with an `nn.Module` whose names match the safetensors files.
+  case pytorch
 }
 
 /// `nas export`: the network (initialised, or with trained weights) written in a format other
@@ -29,6 +31,7 @@ public enum Exporter {
     let data: Data
     switch format {
     case .onnx: data = try ONNXExporter.export(source, options: options)
+    case .pytorch: data = Data(try PyTorchExporter.export(source, options: options).utf8)
     }
     try OutputFile.write(data, to: path)
     return source
