@@ -12,11 +12,11 @@ struct InferCommand: ParsableCommand {
     commandName: "infer",
     abstract: "Run a network in inference mode on images (.npy) and save its logits and feature maps (.npy).",
     discussion: """
-      Reads float32 images [N, C, H, W] (channels first, as PyTorch and ONNX take them), runs the
-      training engine in inference mode (batch norm with running statistics, no dropout) and writes
-      logits.npy [N, classes], one pN.npy [N, C, H, W] per --features stride and one unitK.npy
-      per --units index to the output folder. Without --weights the network has the engine's
-      standard initialisation from --seed (what Network(arch, seed:) and nas export give); weights
+      Reads float32 images [N, C, H, W] (channels first, as PyTorch and ONNX take them), runs the \
+      training engine in inference mode (batch norm with running statistics, no dropout) and writes \
+      logits.npy [N, classes], one pN.npy [N, C, H, W] per --features stride and one unitK.npy \
+      per --units index to the output folder. Without --weights the network has the engine's \
+      standard initialisation from --seed (what Network(arch, seed:) and nas export give); weights \
       saved for the architecture's proxy run the proxy they were trained for.
       """)
 

@@ -11,10 +11,10 @@ struct ScoreCommand: ParsableCommand {
     commandName: "score",
     abstract: "Score an untrained architecture with a zero-cost proxy.",
     discussion: """
-      Scores the architecture's proxy network (the one `nas train` trains) without training it:
-      zen (Zen-score: feature change under a small input perturbation plus batch-norm scaling,
-      32 draws of batch 16), naswot (log-determinant of the binary activation-code kernel over
-      128 training images) or synflow (sum of |weight x gradient| with absolute weights, no
+      Scores the architecture's proxy network (the one `nas train` trains) without training it: \
+      zen (Zen-score: feature change under a small input perturbation plus batch-norm scaling, \
+      32 draws of batch 16), naswot (log-determinant of the binary activation-code kernel over \
+      128 training images) or synflow (sum of |weight x gradient| with absolute weights, no \
       batch norm and an all-ones input). Scores rank architectures; they are not accuracies.
       """)
 

@@ -11,9 +11,9 @@ struct TrainCommand: ParsableCommand {
     commandName: "train",
     abstract: "Proxy-train an architecture and report held-out accuracy.",
     discussion: """
-      Trains the architecture's proxy (input and classes of the data set; early strides set to 1
-      until the total downsampling is at most --max-downsampling, see docs/training.md) from
-      scratch with SGD and a cosine schedule, then reports top-1 accuracy on the validation
+      Trains the architecture's proxy (input and classes of the data set; early strides set to 1 \
+      until the total downsampling is at most --max-downsampling, see docs/training.md) from \
+      scratch with SGD and a cosine schedule, then reports top-1 accuracy on the validation \
       images held out of the training files (and on the test files with --test).
       """)
 
