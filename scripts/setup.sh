@@ -2,7 +2,9 @@
 # Installs the Debian packages nas needs when any is missing. Safe to run again: it does
 # nothing when everything is present. Needs root or sudo for apt-get.
 set -euo pipefail
-packages=(libxnnpack-dev libpthreadpool-dev libopenblas-dev zlib1g-dev libsqlite3-dev sqlite3 dataset-fashion-mnist)
+# python3-venv: the tests check exported models in onnxruntime, from a virtual environment
+# scripts/check-onnx-export.sh makes with PyPI's onnx, onnxruntime and numpy.
+packages=(libxnnpack-dev libpthreadpool-dev libopenblas-dev zlib1g-dev libsqlite3-dev sqlite3 dataset-fashion-mnist python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
