@@ -87,20 +87,6 @@ final class DatabaseFileTests: XCTestCase {
     }
   }
 
-  func testADatabaseInAReadOnlyFolderSaysWhatIsWrong() throws {
-    try XCTSkipIf(getuid() == 0, "root writes into read-only folders, so the case cannot arise")
-    let path = try populatedDatabase()
-    try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: directory.path)
-    do {
-      let store = try ResultsStore.openReadOnly(path: path)
-      XCTAssertEqual(try store.count("evaluations"), 200)
-    } catch {
-      let text = "\(error)"
-      XCTAssertFalse(text.contains("not a SQLite database"), text)
-      XCTAssert(text.contains("not writable"), text)
-    }
-  }
-
   func testAFileThatIsNotSQLiteIsNamedAsSuch() throws {
     let path = directory.appendingPathComponent("notes.txt").path
     try "hello, this is not a database at all".write(toFile: path, atomically: true, encoding: .utf8)
