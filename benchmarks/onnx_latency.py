@@ -42,6 +42,9 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from export_checks import sampled  # noqa: E402  (the export checks' reading of nas space sample)
+
 SPACES = ("mnasnet", "mobilenetv3", "repvit")
 # NetworkTimingPolicy.standard (Sources/NASLatency/NetworkTimingPolicy.swift).
 ROUNDS = 8
@@ -57,20 +60,6 @@ def run(args):
         message = (result.stderr.strip() or result.stdout.strip()).replace("\n", " | ")
         raise RuntimeError(f"`{' '.join(args)}` failed ({result.returncode}): {message}")
     return result.stdout
-
-
-def sampled(nas, space, count, seed):
-    """Architectures of a space as .arch texts (`nas space sample` separates them by headers)."""
-    text = run([nas, "space", "sample", space, "--seed", str(seed), "--count", str(count)])
-    archs, current = [], []
-    for line in text.splitlines():
-        if line.startswith("# sample") and current:
-            archs.append("\n".join(current) + "\n")
-            current = []
-        current.append(line)
-    if current:
-        archs.append("\n".join(current) + "\n")
-    return archs
 
 
 def cpu_model():
