@@ -12,11 +12,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${NAS_BENCH_VENV:-$root/.venv-check}"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
-  echo "onnx_latency: making $venv (onnx, onnxruntime, numpy from PyPI)" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check onnx onnxruntime numpy >&2
-fi
+. "$root/scripts/python-env.sh"
+python_env onnx_latency "$venv" onnx onnxruntime numpy
 args=("$@")
 if [[ " ${args[*]} " != *" --nas "* ]]; then
   args+=(--nas "$root/.build/release/nas")

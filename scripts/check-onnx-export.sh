@@ -10,23 +10,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${NAS_CHECK_VENV:-$root/.venv-check}"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
-  echo "check-onnx-export: making $venv (onnx, onnxruntime, numpy from PyPI)" >&2
-  if ! command -v python3 >/dev/null; then
-    echo "check-onnx-export: python3 not found; install python3 and python3-venv (apt-get install python3 python3-venv)" >&2
-    exit 3
-  fi
-  if ! python3 -m venv "$venv" >&2; then
-    echo "check-onnx-export: python3 -m venv $venv failed; install python3-venv (apt-get install python3-venv)," \
-      "or set NAS_CHECK_VENV to a virtual environment that has onnx, onnxruntime and numpy" >&2
-    exit 3
-  fi
-  if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check onnx onnxruntime numpy >&2; then
-    echo "check-onnx-export: pip could not install onnx, onnxruntime and numpy into $venv" \
-      "(is PyPI reachable? python3-pip installed?)" >&2
-    exit 3
-  fi
-fi
+. "$root/scripts/python-env.sh"
+python_env check-onnx-export "$venv" onnx onnxruntime numpy
 args=("$@")
 if [[ " ${args[*]} " != *" --nas "* ]]; then
   args+=(--nas "$root/.build/release/nas")

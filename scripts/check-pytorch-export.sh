@@ -8,11 +8,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${NAS_TORCH_VENV:-$root/.venv-torch}"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch, safetensors, onnx, onnxruntime, numpy" 2>/dev/null; then
-  echo "check-pytorch-export: making $venv (torch, safetensors, onnx, onnxruntime, numpy from PyPI)" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check torch safetensors onnx onnxruntime numpy >&2
-fi
+. "$root/scripts/python-env.sh"
+python_env check-pytorch-export "$venv" torch safetensors onnx onnxruntime numpy
 args=("$@")
 if [[ " ${args[*]} " != *" --nas "* ]]; then
   args+=(--nas "$root/.build/release/nas")
