@@ -49,7 +49,8 @@ extension ResultsStore {
     }
   }
 
-  /// Runs, newest first, with their evaluation counts, best reward and the search run a NetAdapt run continues.
+  /// Runs, newest first, with their evaluation counts, best reward (NULL, not 0, when no
+  /// evaluation has one, as in latency-table runs) and the search run a NetAdapt run continues.
   public func runs() throws -> QueryResult {
     let continues = try continuesRunColumn()
     return try query(
@@ -58,7 +59,8 @@ extension ResultsStore {
         (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id
           AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')) AS evaluations,
         (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id AND e.message LIKE '\(Self.staleMessagePrefix)%') AS stale,
-        (SELECT printf('%.4f', MAX(reward)) FROM evaluations e WHERE e.run_id = r.id AND e.status = 'ok') AS best_reward,
+        (SELECT CASE WHEN MAX(reward) IS NULL THEN NULL ELSE printf('%.4f', MAX(reward)) END
+          FROM evaluations e WHERE e.run_id = r.id AND e.status = 'ok') AS best_reward,
         \(continues) AS continues
       FROM runs r ORDER BY r.id DESC
       """)

@@ -49,6 +49,16 @@ final class QueryTests: XCTestCase {
     XCTAssertEqual(row["stale"], "1")
   }
 
+  func testARunWithoutRewardsHasNoBestRewardRatherThanZero() throws {
+    let row = { () throws -> [String: String?] in
+      let runs = try self.store.runs()
+      return Dictionary(uniqueKeysWithValues: zip(runs.columns, runs.rows[0]))
+    }
+    XCTAssertEqual(try row()["best_reward"], .some(nil))
+    try evaluation(1, accuracy: 0.5, predicted: 1)
+    XCTAssertNotNil(try row()["best_reward"] ?? nil)
+  }
+
   func testTheParetoFrontComparesPredictedLatencies() throws {
     // Measured, trial 2 would be faster than trial 1 and hide it; predicted, both are on the front.
     try evaluation(1, accuracy: 0.5, predicted: 1)
