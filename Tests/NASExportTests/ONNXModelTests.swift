@@ -79,9 +79,10 @@ final class ONNXModelTests: XCTestCase {
   }
 
   func testEveryShippedArchitectureAndASampleOfEverySpaceExportsWellFormed() throws {
-    // At a quarter width the structure is the same and the networks initialise quickly (the
-    // spaces keep their own widths: the RepViT one ties widths a multiplier would break).
-    func quarterWidth(_ path: String, width: Double? = 0.25) throws -> SearchSpace {
+    // The file at input 64 and, for the references, a quarter width: the structure is the same
+    // and the networks initialise quickly (the spaces keep their own widths: the RepViT one ties
+    // widths a multiplier would break).
+    func space64(_ path: String, width: Double? = 0.25) throws -> SearchSpace {
       var space = try DSL.loadSpace(path: root.appendingPathComponent(path).path)
       if let width { space.width = .fixed(width) }
       space.inputSize = .fixed(64)
@@ -90,10 +91,10 @@ final class ONNXModelTests: XCTestCase {
     }
     var archs: [Architecture] = []
     for name in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("search-spaces/reference").path).sorted() {
-      archs.append(try DSL.parseArchitecture(space: try quarterWidth("search-spaces/reference/\(name)")))
+      archs.append(try DSL.parseArchitecture(space: try space64("search-spaces/reference/\(name)")))
     }
     for space in ["mnasnet", "mobilenetv3", "repvit"] {
-      let s = try quarterWidth("search-spaces/\(space).space", width: nil)
+      let s = try space64("search-spaces/\(space).space", width: nil)
       var generator = SeededGenerator(seed: 5)
       archs.append(try s.sample(using: &generator))
     }
