@@ -23,6 +23,16 @@ public struct FeatureReport: Codable, Sendable {
   public var networkParams: Int
   public var networkGflops: Double
 
+  // snake_case: the one JSON style the commands are moving to, so new keys start there.
+  enum CodingKeys: String, CodingKey {
+    case inputSize = "input_size"
+    case taps
+    case backboneParams = "backbone_params"
+    case backboneGflops = "backbone_gflops"
+    case networkParams = "network_params"
+    case networkGflops = "network_gflops"
+  }
+
   public init(_ arch: Architecture, strides: [Int]) throws {
     let taps = try arch.featureTaps(strides: strides)
     let placed = try arch.placedUnits()

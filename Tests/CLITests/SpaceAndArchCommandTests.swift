@@ -40,6 +40,22 @@ final class SpaceAndArchCommandTests: XCTestCase {
     XCTAssertGreaterThan((object?["layers"] as? [Any])?.count ?? 0, 40)
   }
 
+  func testArchInfoFeaturesGiveTheDetectorsNumbersAtItsResolution() throws {
+    let r = try CommandRunner.run([
+      "arch", "info", "search-spaces/reference/mobilenet-v3-large.arch", "--features", "8,16,32", "--resolution", "640", "--json",
+    ])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+    let features = try XCTUnwrap(object?["features"] as? [String: Any])
+    let taps = try XCTUnwrap(features["taps"] as? [[String: Any]])
+    XCTAssertEqual(taps.map { $0["name"] as? String }, ["p3", "p4", "p5"])
+    XCTAssertEqual(taps.map { $0["channels"] as? Int }, [40, 112, 960])
+    XCTAssertEqual(taps.map { $0["height"] as? Int }, [80, 40, 20])
+    XCTAssertEqual(features["backbone_params"] as? Int, 2_971_952)
+    XCTAssertEqual(try XCTUnwrap(features["backbone_gflops"] as? Double), 3.47, accuracy: 0.005)
+    XCTAssertEqual(features["input_size"] as? Int, 640)
+  }
+
   func testArchInfoTableAndWidthOverride() throws {
     let r = try CommandRunner.run(["arch", "info", "search-spaces/reference/mnasnet-b1.arch", "--width", "0.5"])
     XCTAssertEqual(r.status, 0, r.stderr)
