@@ -23,6 +23,8 @@ let package = Package(
     .systemLibrary(name: "CXNNPack", path: "Sources/CXNNPack"),
     .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    // The training engine's vector kernels, compiled per instruction set and chosen at run time.
+    .target(name: "CNASKernels"),
 
     .target(name: "NASSupport"),
     .target(name: "NASArch", dependencies: ["NASSupport"]),
@@ -34,7 +36,7 @@ let package = Package(
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .target(name: "NASLatency", dependencies: ["NASArch", "NASSpace", "NASStore", "NASSupport", "CXNNPack"]),
-    .target(name: "NASTrain", dependencies: ["NASArch", "NASSupport", "COpenBLAS", "CZlib"]),
+    .target(name: "NASTrain", dependencies: ["NASArch", "NASSupport", "COpenBLAS", "CNASKernels", "CZlib"]),
     .target(name: "NASEval", dependencies: ["NASArch", "NASTrain", "NASStore", "NASSupport"]),
     .target(
       name: "NASExport",

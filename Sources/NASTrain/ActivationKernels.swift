@@ -1,3 +1,4 @@
+import CNASKernels
 import NASArch
 
 /// A pointwise function and its derivative on eight lanes at a time.
@@ -5,47 +6,6 @@ protocol PointwiseFunction {
   static func value<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T>
   /// f'(v), evaluated at the pre-activation v.
   static func slope<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T>
-}
-
-enum IdentityFunction: PointwiseFunction {
-  @inline(__always) static func value<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> { v }
-  @inline(__always) static func slope<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> { SIMD8(repeating: 1) }
-}
-
-enum ReLUFunction: PointwiseFunction {
-  @inline(__always) static func value<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> { T.clamp8(v, 0, .infinity) }
-  @inline(__always) static func slope<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    T.select8(v, above: 0, below: .infinity, SIMD8(repeating: 1), SIMD8(repeating: 0))
-  }
-}
-
-enum ReLU6Function: PointwiseFunction {
-  @inline(__always) static func value<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> { T.clamp8(v, 0, 6) }
-  @inline(__always) static func slope<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    T.select8(v, above: 0, below: 6, SIMD8(repeating: 1), SIMD8(repeating: 0))
-  }
-}
-
-/// ReLU6(x+3)/6.
-enum HardSigmoidFunction: PointwiseFunction {
-  @inline(__always) static func value<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    T.clamp8(v * T(1.0 / 6.0) + T(0.5), 0, 1)
-  }
-  @inline(__always) static func slope<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    T.select8(v, above: -3, below: 3, SIMD8(repeating: T(1.0 / 6.0)), SIMD8(repeating: 0))
-  }
-}
-
-/// x·ReLU6(x+3)/6.
-enum HardSwishFunction: PointwiseFunction {
-  @inline(__always) static func value<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    v * HardSigmoidFunction.value(v)
-  }
-  @inline(__always) static func slope<T: TrainScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
-    // (2x+3)/6 inside (-3, 3); outside, 1 above and 0 below.
-    let outside = T.select8(v, above: 0, below: .infinity, SIMD8(repeating: 1), SIMD8(repeating: 0))
-    return T.select8(v, above: -3, below: 3, v * T(1.0 / 3.0) + T(0.5), outside)
-  }
 }
 
 enum SigmoidFunction: PointwiseFunction {
@@ -91,18 +51,26 @@ enum GELUFunction: PointwiseFunction {
 
 /// Activation over an NHWC matrix (rows × channels), optionally after a per-channel affine map
 /// (batch norm's scale and shift), so normalisation and activation take one pass over memory.
+/// The piecewise-linear activations run in the dispatched C kernels; the smooth ones (which
+/// need exp or erf per element) in Swift.
 enum ActivationKernels {
   /// y = f(x·scale + shift) (scale and shift per channel; nil means 1 and 0).
   static func forward<T: TrainScalar>(
     _ activation: Activation, x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, rows: Int, channels: Int,
     scale: UnsafePointer<T>?, shift: UnsafePointer<T>?, threads: Int
   ) {
+    func dispatched(_ code: nas_activation) {
+      Parallel.chunks(rows, threads: threads) { _, r in
+        let o = r.lowerBound * channels
+        T.activationForward(code, x + o, y + o, rows: r.count, channels: channels, scale, shift)
+      }
+    }
     switch activation {
-    case .none: forward(IdentityFunction.self, x, y, rows, channels, scale, shift, threads)
-    case .relu: forward(ReLUFunction.self, x, y, rows, channels, scale, shift, threads)
-    case .relu6: forward(ReLU6Function.self, x, y, rows, channels, scale, shift, threads)
-    case .hswish: forward(HardSwishFunction.self, x, y, rows, channels, scale, shift, threads)
-    case .hsigmoid: forward(HardSigmoidFunction.self, x, y, rows, channels, scale, shift, threads)
+    case .none: dispatched(NAS_ACT_IDENTITY)
+    case .relu: dispatched(NAS_ACT_RELU)
+    case .relu6: dispatched(NAS_ACT_RELU6)
+    case .hswish: dispatched(NAS_ACT_HSWISH)
+    case .hsigmoid: dispatched(NAS_ACT_HSIGMOID)
     case .sigmoid: forward(SigmoidFunction.self, x, y, rows, channels, scale, shift, threads)
     case .swish: forward(SwishFunction.self, x, y, rows, channels, scale, shift, threads)
     case .gelu: forward(GELUFunction.self, x, y, rows, channels, scale, shift, threads)
@@ -114,18 +82,23 @@ enum ActivationKernels {
     _ activation: Activation, x: UnsafePointer<T>, gradOutput g: UnsafePointer<T>, gradInput d: UnsafeMutablePointer<T>,
     rows: Int, channels: Int, scale: UnsafePointer<T>?, shift: UnsafePointer<T>?, threads: Int
   ) {
+    func dispatched(_ code: nas_activation) {
+      Parallel.chunks(rows, threads: threads) { _, r in
+        let o = r.lowerBound * channels
+        T.activationBackward(code, x + o, g + o, d + o, rows: r.count, channels: channels, scale, shift)
+      }
+    }
     switch activation {
-    case .none: backward(IdentityFunction.self, x, g, d, rows, channels, scale, shift, threads)
-    case .relu: backward(ReLUFunction.self, x, g, d, rows, channels, scale, shift, threads)
-    case .relu6: backward(ReLU6Function.self, x, g, d, rows, channels, scale, shift, threads)
-    case .hswish: backward(HardSwishFunction.self, x, g, d, rows, channels, scale, shift, threads)
-    case .hsigmoid: backward(HardSigmoidFunction.self, x, g, d, rows, channels, scale, shift, threads)
+    case .none: dispatched(NAS_ACT_IDENTITY)
+    case .relu: dispatched(NAS_ACT_RELU)
+    case .relu6: dispatched(NAS_ACT_RELU6)
+    case .hswish: dispatched(NAS_ACT_HSWISH)
+    case .hsigmoid: dispatched(NAS_ACT_HSIGMOID)
     case .sigmoid: backward(SigmoidFunction.self, x, g, d, rows, channels, scale, shift, threads)
     case .swish: backward(SwishFunction.self, x, g, d, rows, channels, scale, shift, threads)
     case .gelu: backward(GELUFunction.self, x, g, d, rows, channels, scale, shift, threads)
     }
   }
-
   @inline(__always)
   static func forward<F: PointwiseFunction, T: TrainScalar>(
     _ f: F.Type, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ rows: Int, _ channels: Int,

@@ -1,35 +1,42 @@
+import CNASKernels
+
 /// Per-channel reductions and the batch-norm maps over an NHWC matrix (rows × channels).
 ///
 /// Sums run per thread over a fixed row range and are combined in thread order, in double
 /// precision, so results do not depend on scheduling.
 enum ChannelReductions {
+  /// One summand of a per-channel sum.
+  enum Term<T: TrainScalar> {
+    /// x[row, c].
+    case value(UnsafePointer<T>)
+    /// (x[row, c] − mean[c])².
+    case squaredDeviation(UnsafePointer<T>, mean: UnsafePointer<T>)
+    /// a[row, c]·b[row, c].
+    case product(UnsafePointer<T>, UnsafePointer<T>)
+  }
+
   /// Per-channel sums of `term` over all rows: out[c] = Σ_rows term(row, c).
-  @inline(__always)
-  static func sum<T: TrainScalar, Term: RowTerm>(
-    rows: Int, channels: Int, threads: Int, into out: UnsafeMutablePointer<Double>, _ term: Term
-  ) where Term.T == T {
+  static func sum<T: TrainScalar>(
+    rows: Int, channels: Int, threads: Int, into out: UnsafeMutablePointer<Double>, _ term: Term<T>
+  ) {
+    let (code, x, b): (nas_sum_term, UnsafePointer<T>, UnsafePointer<T>?)
+    switch term {
+    case .value(let p): (code, x, b) = (NAS_SUM_VALUE, p, nil)
+    case .squaredDeviation(let p, let mean): (code, x, b) = (NAS_SUM_SQUARED_DEVIATION, p, mean)
+    case .product(let p, let q): (code, x, b) = (NAS_SUM_PRODUCT, p, q)
+    }
     let parts = Parallel.count(rows, threads: threads)
     let partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * channels)
     defer { partial.deallocate() }
     partial.initialize(repeating: 0, count: parts * channels)
-    let block = UnsafeMutablePointer<T>.allocate(capacity: parts * (channels + 8))
-    defer { block.deallocate() }
+    let scratch = UnsafeMutablePointer<T>.allocate(capacity: parts * channels)
+    defer { scratch.deallocate() }
     Parallel.chunks(rows, threads: threads) { t, r in
-      let acc = block + t * (channels + 8)
-      let dst = partial + t * channels
-      var start = r.lowerBound
-      while start < r.upperBound {
-        // Short runs in the element type, flushed to doubles, keep long sums accurate.
-        let end = min(r.upperBound, start + 64)
-        acc.update(repeating: 0, count: channels + 8)
-        for row in start..<end {
-          blocks(channels) { c, m in
-            store8(load8(acc + c) + term.value(row: row, channel: c, lanes: m), acc + c)
-          }
-        }
-        for c in 0..<channels { dst[c] += Double(acc[c]) }
-        start = end
-      }
+      // A product's second factor is a matrix like x; a deviation's mean is one row.
+      let rowB = code == NAS_SUM_PRODUCT ? b.map { $0 + r.lowerBound * channels } : b
+      T.channelSums(
+        code, x + r.lowerBound * channels, rowB, rows: r.count, channels: channels, partial + t * channels,
+        scratch: scratch + t * channels)
     }
     for c in 0..<channels {
       var s = 0.0
@@ -39,51 +46,20 @@ enum ChannelReductions {
   }
 }
 
-/// One summand of a per-channel reduction, as a type so reductions specialise and inline
-/// (a closure here would be called indirectly for every eight values).
-protocol RowTerm {
-  associatedtype T: TrainScalar
-  func value(row: Int, channel: Int, lanes: Int) -> SIMD8<T>
-}
-
-/// x[row, c].
-struct ValueTerm<T: TrainScalar>: RowTerm {
-  let x: UnsafePointer<T>, channels: Int
-  @inline(__always) func value(row: Int, channel c: Int, lanes n: Int) -> SIMD8<T> { load8(x + row * channels + c, n) }
-}
-
-/// (x[row, c] − m[c])².
-struct SquaredDeviationTerm<T: TrainScalar>: RowTerm {
-  let x: UnsafePointer<T>, mean: UnsafePointer<T>, channels: Int
-  @inline(__always) func value(row: Int, channel c: Int, lanes n: Int) -> SIMD8<T> {
-    let d = load8(x + row * channels + c, n) - load8(mean + c, n)
-    return d * d
-  }
-}
-
-/// a[row, c]·b[row, c].
-struct ProductTerm<T: TrainScalar>: RowTerm {
-  let a: UnsafePointer<T>, b: UnsafePointer<T>, channels: Int
-  @inline(__always) func value(row: Int, channel c: Int, lanes n: Int) -> SIMD8<T> {
-    load8(a + row * channels + c, n) * load8(b + row * channels + c, n)
-  }
-}
-
 enum BatchNormKernels {
   /// Batch mean and biased variance per channel (two passes).
   static func statistics<T: TrainScalar>(
     x: UnsafePointer<T>, rows: Int, channels: Int, threads: Int, mean: UnsafeMutablePointer<Double>,
     variance: UnsafeMutablePointer<Double>
   ) {
-    ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: mean, ValueTerm(x: x, channels: channels))
+    ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: mean, .value(x))
     for c in 0..<channels { mean[c] /= Double(max(1, rows)) }
-    let m = UnsafeMutablePointer<T>.allocate(capacity: channels + 8)
+    let m = UnsafeMutablePointer<T>.allocate(capacity: channels)
     defer { m.deallocate() }
-    m.initialize(repeating: 0, count: channels + 8)
+    m.initialize(repeating: 0, count: channels)
     for c in 0..<channels { m[c] = T(mean[c]) }
     ChannelReductions.sum(
-      rows: rows, channels: channels, threads: threads, into: variance,
-      SquaredDeviationTerm(x: x, mean: UnsafePointer(m), channels: channels))
+      rows: rows, channels: channels, threads: threads, into: variance, .squaredDeviation(x, mean: UnsafePointer(m)))
     for c in 0..<channels { variance[c] /= Double(max(1, rows)) }
   }
 
@@ -92,12 +68,7 @@ enum BatchNormKernels {
     x: UnsafeMutablePointer<T>, rows: Int, channels: Int, mean: UnsafePointer<T>, invstd: UnsafePointer<T>, threads: Int
   ) {
     Parallel.chunks(rows, threads: threads) { _, r in
-      for row in r {
-        let p = x + row * channels
-        blocks(channels) { c, n in
-          store8((load8(p + c, n) - load8(mean + c, n)) * load8(invstd + c, n), p + c, n)
-        }
-      }
+      T.batchNormNormalize(x + r.lowerBound * channels, rows: r.count, channels: channels, mean, invstd)
     }
   }
 
@@ -113,15 +84,13 @@ enum BatchNormKernels {
       sumDy.deallocate()
       sumDyX.deallocate()
     }
+    ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: sumDy, .value(UnsafePointer(dy)))
     ChannelReductions.sum(
-      rows: rows, channels: channels, threads: threads, into: sumDy, ValueTerm(x: UnsafePointer(dy), channels: channels))
-    ChannelReductions.sum(
-      rows: rows, channels: channels, threads: threads, into: sumDyX,
-      ProductTerm(a: UnsafePointer(dy), b: xhat, channels: channels))
-    let coef = UnsafeMutablePointer<T>.allocate(capacity: 3 * (channels + 8))
+      rows: rows, channels: channels, threads: threads, into: sumDyX, .product(UnsafePointer(dy), xhat))
+    let coef = UnsafeMutablePointer<T>.allocate(capacity: 3 * channels)
     defer { coef.deallocate() }
-    coef.initialize(repeating: 0, count: 3 * (channels + 8))
-    let k = coef, a = coef + (channels + 8), b = coef + 2 * (channels + 8)
+    coef.initialize(repeating: 0, count: 3 * channels)
+    let k = coef, a = coef + channels, b = coef + 2 * channels
     let M = Double(max(1, rows))
     for c in 0..<channels {
       dGamma[c] += T(sumDyX[c])
@@ -131,13 +100,8 @@ enum BatchNormKernels {
       b[c] = T(sumDyX[c] / M)
     }
     Parallel.chunks(rows, threads: threads) { _, r in
-      for row in r {
-        let p = dy + row * channels, q = xhat + row * channels
-        blocks(channels) { c, n in
-          let v = load8(k + c, n) * (load8(p + c, n) - load8(a + c, n) - load8(q + c, n) * load8(b + c, n))
-          store8(v, p + c, n)
-        }
-      }
+      let o = r.lowerBound * channels
+      T.batchNormBackward(xhat + o, dy + o, rows: r.count, channels: channels, UnsafePointer(k), UnsafePointer(a), UnsafePointer(b))
     }
   }
 }

@@ -20,10 +20,10 @@ final class BatchNormState<T: TrainScalar> {
     runningVariance = Parameter(name: prefix + ".running_var", shape: [channels], kind: .runningVariance, unit: unit)
     gamma.value.pointer.update(repeating: 1, count: channels)
     runningVariance.value.pointer.update(repeating: 1, count: channels)
-    mean = Buffer(count: channels + 8)
-    invstd = Buffer(count: channels + 8)
-    scale = Buffer(count: channels + 8)
-    shift = Buffer(count: channels + 8)
+    mean = Buffer(count: channels)
+    invstd = Buffer(count: channels)
+    scale = Buffer(count: channels)
+    shift = Buffer(count: channels)
   }
 
   var parameters: [Parameter<T>] { [gamma, beta, runningMean, runningVariance] }

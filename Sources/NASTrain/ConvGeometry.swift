@@ -1,3 +1,5 @@
+import CNASKernels
+
 /// The shapes of one "same"-padded 2-D convolution (padding (k-1)/2, as torchvision's MobileNets).
 struct ConvGeometry {
   var height: Int, width: Int, inChannels: Int
@@ -91,34 +93,13 @@ enum Im2Col {
 }
 
 /// Depthwise convolution (one k×k filter per channel) on NHWC tensors, vectorised across
-/// channels. Weights are stored [ky][kx][c] so a tap's weights for eight channels are adjacent.
+/// channels in the dispatched C kernels. Weights are stored [ky][kx][c].
 enum DepthwiseKernels {
   static func forward<T: TrainScalar>(
     _ g: ConvGeometry, x: UnsafePointer<T>, w: UnsafePointer<T>, y: UnsafeMutablePointer<T>, samples: Range<Int>
   ) {
-    let C = g.inChannels, k = g.kernel
-    for n in samples {
-      let xs = x + n * g.height * g.width * C
-      var out = y + n * g.outPixels * C
-      for oy in 0..<g.outHeight {
-        let (iy0, kyLo, kyHi) = g.taps(oy, g.height)
-        for ox in 0..<g.outWidth {
-          let (ix0, kxLo, kxHi) = g.taps(ox, g.width)
-          blocks(C) { c, m in
-            var acc = SIMD8<T>()
-            for ky in kyLo..<max(kyLo, kyHi) {
-              let xrow = xs + ((iy0 + ky) * g.width + ix0) * C + c
-              let wrow = w + ky * k * C + c
-              for kx in kxLo..<max(kxLo, kxHi) {
-                acc += load8(xrow + kx * C, m) * load8(wrow + kx * C, m)
-              }
-            }
-            store8(acc, out + c, m)
-          }
-          out += C
-        }
-      }
-    }
+    var geometry = g.depthwise
+    T.depthwiseForward(&geometry, x, w, y, samples)
   }
 
   /// dx = conv-transpose(dy) for the samples given (dx cleared first); dw accumulates into `dw`.
@@ -126,34 +107,16 @@ enum DepthwiseKernels {
     _ g: ConvGeometry, x: UnsafePointer<T>, w: UnsafePointer<T>, dy: UnsafePointer<T>, dx: UnsafeMutablePointer<T>?,
     dw: UnsafeMutablePointer<T>, samples: Range<Int>
   ) {
-    let C = g.inChannels, k = g.kernel
-    for n in samples {
-      let base = n * g.height * g.width * C
-      let xs = x + base
-      if let dx { (dx + base).update(repeating: 0, count: g.height * g.width * C) }
-      var grow = dy + n * g.outPixels * C
-      for oy in 0..<g.outHeight {
-        let (iy0, kyLo, kyHi) = g.taps(oy, g.height)
-        for ox in 0..<g.outWidth {
-          let (ix0, kxLo, kxHi) = g.taps(ox, g.width)
-          blocks(C) { c, m in
-            let gv = load8(grow + c, m)
-            for ky in kyLo..<max(kyLo, kyHi) {
-              let off = ((iy0 + ky) * g.width + ix0) * C + c
-              let wo = ky * k * C + c
-              for kx in kxLo..<max(kxLo, kxHi) {
-                let p = off + kx * C, q = wo + kx * C
-                store8(load8(dw + q, m) + load8(xs + p, m) * gv, dw + q, m)
-                if let dx {
-                  let d = dx + base + p
-                  store8(load8(d, m) + load8(w + q, m) * gv, d, m)
-                }
-              }
-            }
-          }
-          grow += C
-        }
-      }
-    }
+    var geometry = g.depthwise
+    T.depthwiseBackward(&geometry, x, w, dy, dx, dw, samples)
+  }
+}
+
+extension ConvGeometry {
+  /// The shapes as the C depthwise kernels take them.
+  var depthwise: nas_depthwise_geometry {
+    nas_depthwise_geometry(
+      height: height, width: width, channels: inChannels, out_height: outHeight, out_width: outWidth, kernel: kernel,
+      stride: stride, padding: padding)
   }
 }

@@ -101,7 +101,7 @@ final class ConvModule<T: TrainScalar> {
         shift: bias.value.pointer, threads: ctx.threads)
       let sums = UnsafeMutablePointer<Double>.allocate(capacity: C)
       defer { sums.deallocate() }
-      ChannelReductions.sum(rows: rows, channels: C, threads: ctx.threads, into: sums, ValueTerm(x: UnsafePointer(d), channels: C))
+      ChannelReductions.sum(rows: rows, channels: C, threads: ctx.threads, into: sums, .value(UnsafePointer(d)))
       for c in 0..<C { bias.gradient.pointer[c] += T(sums[c]) }
     } else {
       ActivationKernels.backward(

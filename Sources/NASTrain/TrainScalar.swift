@@ -8,7 +8,7 @@ import COpenBLAS
 /// synflow (whose products of absolute weights overflow single precision in deep networks).
 ///
 /// Every kernel is generic over this protocol; matrix products go to OpenBLAS (`sgemm`/`dgemm`).
-public protocol TrainScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
+public protocol TrainScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, DispatchedKernels {
   /// The safetensors dtype name (`F32`, `F64`).
   static var dtypeName: String { get }
   /// Row-major C = alpha·op(A)·op(B) + beta·C with op(A) m×k and op(B) k×n.
@@ -18,39 +18,7 @@ public protocol TrainScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable 
   static func exponential(_ x: Self) -> Self
   static func errorFunction(_ x: Self) -> Self
   static func logarithm(_ x: Self) -> Self
-  /// Lanes clamped to [lo, hi].
-  static func clamp8(_ v: SIMD8<Self>, _ lo: Self, _ hi: Self) -> SIMD8<Self>
-  /// `inside` where lo < v < hi, `outside` elsewhere.
-  static func select8(_ v: SIMD8<Self>, above lo: Self, below hi: Self, _ inside: SIMD8<Self>, _ outside: SIMD8<Self>)
-    -> SIMD8<Self>
   init(_ value: Double)
-}
-
-// Comparisons and masks of SIMD vectors compile to vector instructions only where the scalar
-// type is concrete (generic code, even specialised, goes lane by lane through memory), so the
-// masked primitives are requirements with identical Float and Double bodies.
-extension Float {
-  @inline(__always) public static func clamp8(_ v: SIMD8<Float>, _ lo: Float, _ hi: Float) -> SIMD8<Float> {
-    v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
-  }
-  @inline(__always)
-  public static func select8(_ v: SIMD8<Float>, above lo: Float, below hi: Float, _ inside: SIMD8<Float>, _ outside: SIMD8<Float>)
-    -> SIMD8<Float>
-  {
-    outside.replacing(with: inside, where: (v .> lo) .& (v .< hi))
-  }
-}
-
-extension Double {
-  @inline(__always) public static func clamp8(_ v: SIMD8<Double>, _ lo: Double, _ hi: Double) -> SIMD8<Double> {
-    v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
-  }
-  @inline(__always)
-  public static func select8(
-    _ v: SIMD8<Double>, above lo: Double, below hi: Double, _ inside: SIMD8<Double>, _ outside: SIMD8<Double>
-  ) -> SIMD8<Double> {
-    outside.replacing(with: inside, where: (v .> lo) .& (v .< hi))
-  }
 }
 
 extension Float: TrainScalar {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import NASTrain
 
 /// The `nas` command line: hardware-aware neural architecture search.
 @main
@@ -11,4 +13,16 @@ struct NASCommand: ParsableCommand {
       SpaceCommand.self, ArchCommand.self, LatencyCommand.self, BenchCommand.self, TrainCommand.self,
       ScoreCommand.self, InferCommand.self, SearchCommand.self, NetAdaptCommand.self, ExportCommand.self, DBCommand.self, EvaluateWorkerCommand.self,
     ])
+
+  /// Chooses the training engine's kernels before any command runs: `NAS_KERNELS` picks the
+  /// engine's instruction set.
+  static func main() {
+    do {
+      try EngineKernels.selectFromEnvironment(ProcessInfo.processInfo.environment)
+    } catch {
+      FileHandleWriter.writeStderr("Error: \(error)\n")
+      Foundation.exit(64)
+    }
+    Self.main(nil)
+  }
 }

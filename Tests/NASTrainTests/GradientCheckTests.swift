@@ -11,10 +11,16 @@ final class GradientCheckTests: XCTestCase {
     return Architecture(inputSize: input, inputChannels: channels, classes: classes, units: body + tail)
   }
 
+  /// Checks `a` on every instruction set of the engine's kernels this machine can run.
   func check(_ a: Architecture, batch: Int = 3, file: StaticString = #filePath, line: UInt = #line) throws {
-    var g = try GradientCheck(a, batch: batch)
-    let failures = g.run()
-    XCTAssert(failures.isEmpty, failures.prefix(8).joined(separator: "\n"), file: file, line: line)
+    let original = EngineKernels.selected
+    defer { try? EngineKernels.select(original) }
+    for isa in EngineKernels.available {
+      try EngineKernels.select(isa)
+      var g = try GradientCheck(a, batch: batch)
+      let failures = g.run()
+      XCTAssert(failures.isEmpty, "\(isa) kernels: " + failures.prefix(8).joined(separator: "\n"), file: file, line: line)
+    }
   }
 
   func testStandardConvWithBatchNormAndEachActivation() throws {
@@ -46,6 +52,17 @@ final class GradientCheckTests: XCTestCase {
         NASArch.Unit(role: .block, op: .sepconv, kernel: 3, stride: 2, outChannels: 10, activation: .relu6),
         NASArch.Unit(role: .block, op: .sepconv, kernel: 5, stride: 1, outChannels: 10, activation: .hswish, residual: true),
       ], input: 7))
+  }
+
+  /// Channel counts wide enough for every vector block of the depthwise and activation kernels
+  /// (four and one registers, then the scalar tail) in double precision.
+  func testWideInvertedResidualReachesEveryVectorBlock() throws {
+    try check(
+      arch([
+        NASArch.Unit(role: .stem, op: .conv, kernel: 3, stride: 1, outChannels: 6, activation: .relu6),
+        NASArch.Unit(role: .block, op: .mbconv, kernel: 5, stride: 2, outChannels: 6, midChannels: 45, activation: .hswish),
+        NASArch.Unit(role: .block, op: .mbconv, kernel: 3, stride: 1, outChannels: 6, midChannels: 43, activation: .relu, residual: true),
+      ], input: 7), batch: 2)
   }
 
   func testInvertedResidualWithSqueezeExcite() throws {
