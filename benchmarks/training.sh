@@ -1,59 +1,150 @@
 #!/usr/bin/env bash
 # The training engine and the evaluators, measured:
-#  1. training throughput of torchvision-shaped MobileNetV2, V3-Small and V3-Large (3x32x32,
-#     10 classes, batch 128, all strides kept) at 2 and 1 threads, against PyTorch 2.15's
-#     figures on this machine kind, and the achieved GFLOP/s of a whole training step next to
-#     single-thread cblas_sgemm peak measured in the same run (benchmarks/sgemm_peak.c);
-#  2. MobileNetV2's proxy accuracy on Fashion-MNIST in `nas train`'s default budget;
-#  3. how well each zero-cost proxy ranks: Spearman correlation with proxy-trained accuracy
-#     over RANK_COUNT random architectures of the MnasNet space (the same architectures for
-#     every evaluator: random search with one seed), next to MACs and parameters alone.
+#  1. throughput: `nas train` against PyTorch on the same networks in the same run: MobileNetV2,
+#     V3-Small and V3-Large (torchvision's shapes, 3x32x32, 10 classes, batch 128, all strides
+#     kept), PyTorch in NCHW and channels_last, at 2 and 1 threads, REPEAT interleaved runs each
+#     (median). PyTorch trains `nas export --format pytorch` of the same .arch
+#     (benchmarks/torch_training.py), from PyPI in a virtual environment this script makes
+#     (NAS_TORCH_VENV, default .venv-torch, shared with scripts/check-pytorch-export.sh).
+#     Also: single-thread sgemm peak (benchmarks/sgemm_peak.c) of the OpenBLAS core training
+#     uses and of every core this CPU can run, and where a training step's time goes (perf).
+#  2. accuracy: MobileNetV2's proxy accuracy on Fashion-MNIST in `nas train`'s default budget;
+#  3. ranking: how well each zero-cost proxy ranks: Spearman correlation with proxy-trained
+#     accuracy over RANK_COUNT random architectures of the MnasNet space, next to MACs and params;
+#  4. search: wall time of the README's `nas search --target-ms 80 --w -0.15` (20 trials) with
+#     this build and with BASELINE_NAS (an older build), interleaved, on copies of one database.
 #
-#   benchmarks/training.sh [throughput|accuracy|ranking|all]     # NAS=.build/release/nas
+#   benchmarks/training.sh [throughput|accuracy|ranking|search|all]     # NAS=.build/release/nas
 #
-# OPENBLAS_CORETYPE is reported as the environment sets it; section 1 also runs with it unset
-# (and OPENBLAS_L2_SIZE unset), for this benchmark's commands only.
+# OPENBLAS_CORETYPE: the sgemm peaks set it for their own command, one core at a time; nothing
+# else changes it (nas itself keeps a value the environment sets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 NAS=${NAS:-.build/release/nas}
 WORK=${WORK:-/tmp/nas-bench-training}
 RANK_COUNT=${RANK_COUNT:-30}
+REPEAT=${REPEAT:-3}
 what=${1:-all}
 mkdir -p "$WORK"
 [ -x "$NAS" ] || { echo "no $NAS: build it with 'swift build -c release' (or set NAS=path)" >&2; exit 1; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
-echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-<unset>} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE-<unset>}; $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
+median() { python3 -c "import sys, statistics; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+echo "$(lscpu | sed -n 's/^Model name: *//p') (family $(lscpu | sed -n 's/^CPU family: *//p'), model $(lscpu | sed -n 's/^Model: *//p')), $(nproc) cores; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-<unset>}; nas $(git rev-parse --short HEAD 2>/dev/null)"
+
+# The OpenBLAS cores this CPU can run, oldest first.
+runnable_cores() {
+  local flags
+  flags=$(grep -m1 '^flags' /proc/cpuinfo)
+  echo Prescott
+  if [[ $flags == *" avx2 "* && $flags == *" fma "* ]]; then echo Haswell; echo Zen; fi
+  if [[ $flags == *" avx512f "* && $flags == *" avx512bw "* && $flags == *" avx512dq "* && $flags == *" avx512vl "* ]]; then
+    echo SkylakeX
+    if [[ $flags == *" avx512_bf16 "* ]]; then echo Cooperlake; fi
+  fi
+}
 
 throughput() {
+  # shellcheck source=../scripts/python-env.sh
+  . scripts/python-env.sh
+  venv="${NAS_TORCH_VENV:-$root/.venv-torch}"
+  python_env training.sh "$venv" torch
   cc -O2 benchmarks/sgemm_peak.c -o "$WORK/sgemm_peak" -lopenblas
-  for env in "as set" "unset"; do
-    if [ "$env" = unset ]; then prefix=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE); else prefix=(env); fi
-    echo "\$ ${prefix[*]} $WORK/sgemm_peak" >&2
-    peak=$("${prefix[@]}" "$WORK/sgemm_peak" | sed -n 's/^peak //p')
-    echo
-    echo "OPENBLAS_CORETYPE $env: single-thread cblas_sgemm peak $peak GFLOP/s"
-    echo
-    echo "| network | threads | images/s | PyTorch images/s | ratio | step GFLOP/s | % of sgemm peak |"
-    echo "|---|---|---|---|---|---|---|"
-    for spec in "mobilenet-v2 750 470" "mobilenet-v3-small 1130 770" "mobilenet-v3-large 550 370"; do
-      set -- $spec
-      for threads in 2 1; do
-        torch=$([ "$threads" = 2 ] && echo "$2" || echo "$3")
-        cmd=("${prefix[@]}" "$NAS" train "search-spaces/reference/$1.arch" --data random:32x32x3 --max-downsampling 32 --steps 40
-          --batch-size 128 --threads "$threads" --quiet --json)
+  probe=$("$NAS" train search-spaces/reference/mobilenet-v3-small.arch --data random:32x32x3 --steps 1 --validation 16 --quiet --json)
+  used=$(echo "$probe" | json "['kernels']['blas']['core']")
+  echo
+  echo "training kernels: $(echo "$probe" | python3 -c "
+import json, sys
+k = json.load(sys.stdin)['kernels']; b = k['blas']
+extra = {'nas': f\" over {b.get('detected')}\", 'fallback': f\" ({b.get('rejected')})\"}.get(b['source'], '')
+print(f\"OpenBLAS {b['core']} ({b['source']}{extra}), engine kernels {k['vector']}\")")"
+  echo
+  echo "Single-thread cblas_sgemm peak of each OpenBLAS core this CPU runs (OPENBLAS_CORETYPE set for that command only):"
+  echo
+  echo "| OpenBLAS core | sgemm peak GFLOP/s | |"
+  echo "|---|---|---|"
+  peak_used=""
+  for core in $(runnable_cores); do
+    echo "\$ OPENBLAS_CORETYPE=$core $WORK/sgemm_peak" >&2
+    p=$(OPENBLAS_CORETYPE=$core "$WORK/sgemm_peak" | sed -n 's/^peak //p')
+    note=""
+    if [ "${core,,}" = "${used,,}" ]; then note="training uses this core"; peak_used=$p; fi
+    echo "| $core | $p | $note |"
+  done
+  if [ -z "$peak_used" ]; then
+    peak_used=$("$WORK/sgemm_peak" | sed -n 's/^peak //p')
+    echo "| $used (as loaded) | $peak_used | training uses this core |"
+  fi
+
+  echo
+  echo "Training throughput, images/s (median of $REPEAT interleaved runs; nas 40 steps, PyTorch $(\"$venv/bin/python\" -c 'import torch; print(torch.__version__)') 20 steps after 5 warm-up):"
+  echo
+  echo "| network | threads | nas | PyTorch NCHW | PyTorch channels_last | nas / channels_last | nas step GFLOP/s | % of sgemm peak |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for net in mobilenet-v2 mobilenet-v3-small mobilenet-v3-large; do
+    "$NAS" export "search-spaces/reference/$net.arch" --format pytorch --out "$WORK/$net.py" 2>/dev/null
+    for threads in 2 1; do
+      nas_runs=() nchw_runs=() cl_runs=() macs=0
+      for _ in $(seq "$REPEAT"); do
+        cmd=("$NAS" train "search-spaces/reference/$net.arch" --data random:32x32x3 --max-downsampling 32 --steps 40
+          --batch-size 128 --threads "$threads" --validation 16 --quiet --json)
         echo "\$ ${cmd[*]}" >&2
         out=$("${cmd[@]}")
-        ips=$(echo "$out" | json "['imagesPerSecond']")
+        nas_runs+=("$(echo "$out" | json "['imagesPerSecond']")")
         macs=$(echo "$out" | json "['proxyMACs']")
-        python3 - "$1" "$threads" "$ips" "$torch" "$macs" "$peak" <<'EOF'
-import sys
-name, threads, ips, torch, macs, peak = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
-gflops = 6 * macs * ips / 1e9  # 2 FLOPs a MAC; backward costs twice the forward
-print(f"| {name} | {threads} | {ips:.0f} | {torch:.0f} | {ips / torch:.2f} | {gflops:.1f} | {100 * gflops / peak:.0f}% |")
-EOF
+        for layout in nchw channels_last; do
+          cmd=("$venv/bin/python" benchmarks/torch_training.py "$WORK/$net.py" --threads "$threads" --layout "$layout" --steps 20)
+          echo "\$ ${cmd[*]}" >&2
+          ips=$("${cmd[@]}" | json "['images_per_second']")
+          if [ "$layout" = nchw ]; then nchw_runs+=("$ips"); else cl_runs+=("$ips"); fi
+        done
       done
+      python3 - "$net" "$threads" "$(median "${nas_runs[@]}")" "$(median "${nchw_runs[@]}")" "$(median "${cl_runs[@]}")" "$macs" "$peak_used" <<'PY'
+import sys
+net, threads = sys.argv[1], sys.argv[2]
+nas, nchw, cl, macs, peak = (float(x) for x in sys.argv[3:])
+gflops = 6 * macs * nas / 1e9  # 2 FLOPs a MAC; backward costs twice the forward
+print(f"| {net} | {threads} | {nas:.0f} | {nchw:.0f} | {cl:.0f} | {nas / cl:.2f} | {gflops:.1f} | {100 * gflops / peak / int(threads):.0f}% |")
+PY
     done
   done
+  profile
+}
+
+# Where a training step's time goes, by kernel (perf's samples of MobileNetV2 and V3-Large at 2
+# threads, grouped by symbol); skipped without perf.
+profile() {
+  if ! command -v perf >/dev/null || ! perf record -o /dev/null true 2>/dev/null; then
+    echo; echo "(perf is not available here: no time shares)"; return
+  fi
+  echo
+  echo "Share of a training run's CPU time by kernel (perf record; 40 steps, batch 128, 2 threads):"
+  echo
+  echo "| network | GEMM (OpenBLAS) | depthwise | activation | batch norm | im2col | squeeze-excite | memory | other |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  for net in mobilenet-v2 mobilenet-v3-large; do
+    cmd=(perf record -q -o "$WORK/perf.data" "$NAS" train "search-spaces/reference/$net.arch" --data random:32x32x3 --max-downsampling 32
+      --steps 40 --batch-size 128 --threads 2 --validation 16 --quiet)
+    echo "\$ ${cmd[*]}" >&2
+    "${cmd[@]}" >/dev/null 2>&1
+    perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio 2>/dev/null | python3 -c "
+import re, sys
+groups = {'GEMM (OpenBLAS)': r'sgemm|gemm_|_COOPERLAKE|_SKYLAKEX|_HASWELL|_ZEN|_PRESCOTT|blas', 'depthwise': r'depthwise',
+          'activation': r'activation_|Sigmoid|Swish|GELU', 'batch norm': r'batchnorm|channel_sums|BatchNorm|ChannelReductions',
+          'im2col': r'Im2Col', 'squeeze-excite': r'SqueezeExcite', 'memory': r'memset|memcpy|memmove|page_fault|clear_page'}
+share = {k: 0.0 for k in list(groups) + ['other']}
+for line in sys.stdin:
+    m = re.match(r'\s*([0-9.]+)%\s+\S+\s+\[.\]\s+(.*)', line)
+    if not m: continue
+    pct, sym = float(m.group(1)), m.group(2)
+    for k, pat in groups.items():
+        if re.search(pat, sym): share[k] += pct; break
+    else: share['other'] += pct
+print('| $net | ' + ' | '.join(f'{v:.0f}%' for v in share.values()) + ' |')
+"
+  done
+  echo
+  echo "(the whole run: data generation and the short validation pass are in 'other' and 'memory')"
 }
 
 accuracy() {
@@ -117,10 +208,44 @@ print(); print(f'trained accuracy over the {len(acc)} architectures: min {acc[0]
 "
 }
 
+search() {
+  if [ -z "${BASELINE_NAS:-}" ] || [ ! -x "$BASELINE_NAS" ]; then
+    echo; echo "(search: set BASELINE_NAS to an older nas build to compare; skipped)"; return
+  fi
+  seed_db="$WORK/search-seed.sqlite"
+  rm -f "$seed_db"*
+  # Latency tables once, so both searches only train and predict.
+  echo "\$ $NAS bench --db $seed_db --quiet" >&2
+  "$NAS" bench --db "$seed_db" --quiet >/dev/null
+  echo
+  echo "The README's search (20 trials, default evaluator), wall time in seconds, runs interleaved:"
+  echo
+  echo "| build | runs | seconds (each) | median |"
+  echo "|---|---|---|---|"
+  declare -A times
+  for _ in $(seq "$REPEAT"); do
+    for build in "$BASELINE_NAS" "$NAS"; do
+      db="$WORK/search-$(basename "$(dirname "$(dirname "$build")")")-$RANDOM.sqlite"
+      cp "$seed_db" "$db"
+      cmd=("$build" search --target-ms 80 --w -0.15 --db "$db" --quiet --json)
+      echo "\$ ${cmd[*]}" >&2
+      start=$(date +%s.%N)
+      "${cmd[@]}" >/dev/null
+      times[$build]+="$(python3 -c "print(round($(date +%s.%N) - $start, 1))") "
+      rm -f "$db"*
+    done
+  done
+  for build in "$BASELINE_NAS" "$NAS"; do
+    # shellcheck disable=SC2086
+    echo "| $build ($("$build" --version)) | $REPEAT | ${times[$build]}| $(median ${times[$build]}) |"
+  done
+}
+
 case "$what" in
   throughput) throughput ;;
   accuracy) accuracy ;;
   ranking) ranking ;;
-  all) throughput; accuracy; ranking ;;
-  *) echo "usage: $0 [throughput|accuracy|ranking|all]" >&2; exit 2 ;;
+  search) search ;;
+  all) throughput; accuracy; ranking; search ;;
+  *) echo "usage: $0 [throughput|accuracy|ranking|search|all]" >&2; exit 2 ;;
 esac

@@ -14,11 +14,13 @@ struct NASCommand: ParsableCommand {
       ScoreCommand.self, InferCommand.self, SearchCommand.self, NetAdaptCommand.self, ExportCommand.self, DBCommand.self, EvaluateWorkerCommand.self,
     ])
 
-  /// Chooses the training engine's kernels before any command runs: `NAS_KERNELS` picks the
-  /// engine's instruction set.
+  /// Chooses the training engine's kernels before any command runs: the OpenBLAS core (which
+  /// may run this program again with OPENBLAS_CORETYPE set; see BLASCore), then `NAS_KERNELS`.
   static func main() {
+    let environment = ProcessInfo.processInfo.environment
+    BLASCore.select(arguments: CommandLine.arguments, environment: environment)
     do {
-      try EngineKernels.selectFromEnvironment(ProcessInfo.processInfo.environment)
+      try EngineKernels.selectFromEnvironment(environment)
     } catch {
       FileHandleWriter.writeStderr("Error: \(error)\n")
       Foundation.exit(64)

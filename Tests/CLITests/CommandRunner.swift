@@ -28,10 +28,16 @@ enum CommandRunner {
     return root.appendingPathComponent(".build/debug/nas")
   }
 
-  static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+  /// `environment` adds to (or, with nil values, removes from) this process's environment.
+  static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String?] = [:]) throws -> Result {
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
+    if !environment.isEmpty {
+      var merged = ProcessInfo.processInfo.environment
+      for (key, value) in environment { merged[key] = value }
+      process.environment = merged
+    }
     process.currentDirectoryURL = directory ?? root
     let out = Pipe(), err = Pipe()
     process.standardOutput = out

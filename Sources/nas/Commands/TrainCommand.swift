@@ -47,6 +47,8 @@ struct TrainCommand: ParsableCommand {
     var batchSize: Int
     var seconds: Double
     var imagesPerSecond: Double
+    /// The OpenBLAS core and the engine's instruction set that ran the training.
+    var kernels: TrainingKernels
     var trainLoss: Double
     var trainAccuracy: Double
     var validationAccuracy: Double
@@ -120,7 +122,7 @@ struct TrainCommand: ParsableCommand {
       architecture: arch.name, hash: arch.canonicalHash, proxy: proxy.inputShape.description, proxyHash: proxy.canonicalHash,
       proxyMACs: proxyCosts.macs, deploymentMACs: deploymentCosts.macs, data: evaluator.splits.source,
       steps: outcome.training.steps, epochs: outcome.training.epochs, batchSize: batchSize, seconds: outcome.training.seconds,
-      imagesPerSecond: outcome.training.imagesPerSecond, trainLoss: outcome.training.finalLoss,
+      imagesPerSecond: outcome.training.imagesPerSecond, kernels: .current, trainLoss: outcome.training.finalLoss,
       trainAccuracy: outcome.training.finalTrainingAccuracy, validationAccuracy: outcome.validation.accuracy,
       validationImages: outcome.validation.images, testAccuracy: outcome.test?.accuracy, testImages: outcome.test?.images,
       evaluatorConfiguration: evaluator.configurationJSON, weights: save, stoppedEarly: outcome.training.stoppedEarly)
@@ -135,6 +137,7 @@ struct TrainCommand: ParsableCommand {
     print(
       "trained \(r.steps) steps (\(Format.fixed(r.epochs, 2)) epochs of \(evaluator.splits.train.count) images, batch \(batchSize)) in \(ProgressReporter.formatDuration(r.seconds)), \(Format.fixed(r.imagesPerSecond, 1)) images/s; final training loss \(Format.fixed(r.trainLoss, 4))"
     )
+    print("kernels: \(r.kernels.summary)")
     if r.stoppedEarly { print("interrupted: the accuracy below is of the partly trained network") }
     print("validation accuracy \(Format.fixed(r.validationAccuracy, 4)) (\(r.validationImages) images held out of the training files)")
     if let t = r.testAccuracy { print("test accuracy \(Format.fixed(t, 4)) (\(r.testImages ?? 0) test images)") }
