@@ -93,6 +93,12 @@ nas_isa nas_kernels_selected(void) {
   void nas_channel_sums_##T(nas_sum_term term, const S *x, const S *b, long rows, long channels,           \
                             double *out, S *scratch) {                                                       \
     nas_table_##T()->channel_sums(term, x, b, rows, channels, out, scratch);                                \
+  }                                                                                                          \
+  void nas_activation_backward_sums_##T(nas_activation f, const S *xhat, const S *g, S *d, long rows,       \
+                                        long channels, const S *gamma, const S *beta, double *sum_d,         \
+                                        double *sum_dx, S *scratch) {                                        \
+    nas_table_##T()->activation_backward_sums(f, xhat, g, d, rows, channels, gamma, beta, sum_d, sum_dx,    \
+                                              scratch);                                                      \
   }
 
 NAS_FORWARDERS(float, f32)

@@ -286,9 +286,34 @@ static void NAME(channel_sums)(nas_sum_term term, const S *x, const S *b, long r
   }
 }
 
+static void NAME(activation_backward_sums)(nas_activation f, const S *xhat, const S *g, S *d, long rows, long C,
+                                           const S *gamma, const S *beta, double *sum_d, double *sum_dx, S *acc) {
+  S *acc_d = acc, *acc_dx = acc + C;
+  for (long start = 0; start < rows; start += 64) {
+    const long stop = start + 64 < rows ? start + 64 : rows;
+    for (long c = 0; c < C; c++) acc_d[c] = acc_dx[c] = 0;
+#define NAS_FUSED(F)                                                     \
+  for (long r = start; r < stop; r++) {                                  \
+    const long o = r * C;                                                \
+    for (long c = 0; c < C; c++) {                                       \
+      const S v = g[o + c] * NAME(slope)(F, xhat[o + c] * gamma[c] + beta[c]); \
+      d[o + c] = v;                                                      \
+      acc_d[c] += v;                                                     \
+      acc_dx[c] += v * xhat[o + c];                                      \
+    }                                                                    \
+  }
+    NAS_PER_ACTIVATION(f, NAS_FUSED)
+#undef NAS_FUSED
+    for (long c = 0; c < C; c++) {
+      sum_d[c] += acc_d[c];
+      sum_dx[c] += acc_dx[c];
+    }
+  }
+}
+
 const NAS_TABLE_TYPE1(T) NAS_TABLE1(ISA, T) = {
     NAME(depthwise_forward),   NAME(depthwise_backward),  NAME(activation_forward), NAME(activation_backward),
-    NAME(batchnorm_normalize), NAME(batchnorm_backward), NAME(channel_sums),
+    NAME(batchnorm_normalize), NAME(batchnorm_backward), NAME(channel_sums),       NAME(activation_backward_sums),
 };
 
 #undef VEC

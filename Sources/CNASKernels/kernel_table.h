@@ -14,6 +14,8 @@
     void (*batchnorm_normalize)(S *, long, long, const S *, const S *);                                    \
     void (*batchnorm_backward)(const S *, S *, long, long, const S *, const S *, const S *);               \
     void (*channel_sums)(nas_sum_term, const S *, const S *, long, long, double *, S *);                   \
+    void (*activation_backward_sums)(nas_activation, const S *, const S *, S *, long, long, const S *,     \
+                                     const S *, double *, double *, S *);                                  \
   } nas_kernel_table_##T;
 
 NAS_TABLE_TYPE(float, f32)

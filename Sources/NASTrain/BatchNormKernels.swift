@@ -78,15 +78,55 @@ enum BatchNormKernels {
     xhat: UnsafePointer<T>, dy: UnsafeMutablePointer<T>, rows: Int, channels: Int, gamma: UnsafePointer<T>,
     invstd: UnsafePointer<T>, dGamma: UnsafeMutablePointer<T>, dBeta: UnsafeMutablePointer<T>, threads: Int
   ) {
-    let sumDy = UnsafeMutablePointer<Double>.allocate(capacity: channels)
-    let sumDyX = UnsafeMutablePointer<Double>.allocate(capacity: channels)
-    defer {
-      sumDy.deallocate()
-      sumDyX.deallocate()
-    }
+    let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * channels)
+    defer { sums.deallocate() }
+    let sumDy = sums, sumDyX = sums + channels
     ChannelReductions.sum(rows: rows, channels: channels, threads: threads, into: sumDy, .value(UnsafePointer(dy)))
     ChannelReductions.sum(
       rows: rows, channels: channels, threads: threads, into: sumDyX, .product(UnsafePointer(dy), xhat))
+    apply(
+      xhat: xhat, dy: dy, rows: rows, channels: channels, gamma: gamma, invstd: invstd, sumDy: sumDy, sumDyX: sumDyX,
+      dGamma: dGamma, dBeta: dBeta, threads: threads)
+  }
+
+  /// The same through a piecewise-linear activation f after the affine map, in two passes over
+  /// memory instead of four: d = g·f'(γ·x̂ + β) with both channel sums, then the map above.
+  /// `d` receives the gradient of x.
+  static func backward<T: TrainScalar>(
+    through f: nas_activation, xhat: UnsafePointer<T>, gradOutput g: UnsafePointer<T>, into d: UnsafeMutablePointer<T>,
+    rows: Int, channels: Int, gamma: UnsafePointer<T>, beta: UnsafePointer<T>, invstd: UnsafePointer<T>,
+    dGamma: UnsafeMutablePointer<T>, dBeta: UnsafeMutablePointer<T>, threads: Int
+  ) {
+    let parts = Parallel.count(rows, threads: threads)
+    let partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * 2 * channels)
+    defer { partial.deallocate() }
+    partial.initialize(repeating: 0, count: parts * 2 * channels)
+    let scratch = UnsafeMutablePointer<T>.allocate(capacity: parts * 2 * channels)
+    defer { scratch.deallocate() }
+    Parallel.chunks(rows, threads: threads) { t, r in
+      let o = r.lowerBound * channels, mine = partial + t * 2 * channels
+      T.activationBackwardSums(
+        f, xhat + o, g + o, d + o, rows: r.count, channels: channels, gamma, beta, sumD: mine, sumDX: mine + channels,
+        scratch: scratch + t * 2 * channels)
+    }
+    // Thread partials combine in thread order, as ChannelReductions does.
+    let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * channels)
+    defer { sums.deallocate() }
+    for i in 0..<(2 * channels) {
+      var s = 0.0
+      for t in 0..<parts { s += partial[t * 2 * channels + i] }
+      sums[i] = s
+    }
+    apply(
+      xhat: xhat, dy: d, rows: rows, channels: channels, gamma: gamma, invstd: invstd, sumDy: sums, sumDyX: sums + channels,
+      dGamma: dGamma, dBeta: dBeta, threads: threads)
+  }
+
+  private static func apply<T: TrainScalar>(
+    xhat: UnsafePointer<T>, dy: UnsafeMutablePointer<T>, rows: Int, channels: Int, gamma: UnsafePointer<T>,
+    invstd: UnsafePointer<T>, sumDy: UnsafePointer<Double>, sumDyX: UnsafePointer<Double>,
+    dGamma: UnsafeMutablePointer<T>, dBeta: UnsafeMutablePointer<T>, threads: Int
+  ) {
     let coef = UnsafeMutablePointer<T>.allocate(capacity: 3 * channels)
     defer { coef.deallocate() }
     coef.initialize(repeating: 0, count: 3 * channels)

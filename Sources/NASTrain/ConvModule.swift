@@ -1,3 +1,4 @@
+import CNASKernels
 import NASArch
 
 /// A convolution with its normalisation and activation (conv → BN or bias → act), the unit of
@@ -88,7 +89,12 @@ final class ConvModule<T: TrainScalar> {
     let C = g.outChannels
     scratch = Buffer.ensure(scratch, rows * C)
     let d = scratch!.pointer
-    if let norm, lastNormalization == .batchStatistics {
+    if let norm, lastNormalization == .batchStatistics, let f = layer.activation.piecewiseLinearCode {
+      BatchNormKernels.backward(
+        through: f, xhat: z.pointer, gradOutput: dy.pointer, into: d, rows: rows, channels: C,
+        gamma: norm.gamma.value.pointer, beta: norm.beta.value.pointer, invstd: norm.invstd.pointer,
+        dGamma: norm.gamma.gradient.pointer, dBeta: norm.beta.gradient.pointer, threads: ctx.threads)
+    } else if let norm, lastNormalization == .batchStatistics {
       ActivationKernels.backward(
         layer.activation, x: z.pointer, gradOutput: dy.pointer, gradInput: d, rows: rows, channels: C,
         scale: norm.gamma.value.pointer, shift: norm.beta.value.pointer, threads: ctx.threads)

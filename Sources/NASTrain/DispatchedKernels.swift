@@ -1,4 +1,5 @@
 import CNASKernels
+import NASArch
 
 /// The C kernels of one element type (`_f32` or `_f64`), which run on the instruction set
 /// `EngineKernels` selected. Callers split rows or samples over threads themselves.
@@ -23,6 +24,10 @@ public protocol DispatchedKernels {
   static func channelSums(
     _ term: nas_sum_term, _ x: UnsafePointer<Self>, _ b: UnsafePointer<Self>?, rows: Int, channels: Int,
     _ out: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Self>)
+  static func activationBackwardSums(
+    _ f: nas_activation, _ xhat: UnsafePointer<Self>, _ g: UnsafePointer<Self>, _ d: UnsafeMutablePointer<Self>, rows: Int,
+    channels: Int, _ gamma: UnsafePointer<Self>, _ beta: UnsafePointer<Self>, sumD: UnsafeMutablePointer<Double>,
+    sumDX: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Self>)
 }
 
 extension Float: DispatchedKernels {
@@ -54,6 +59,11 @@ extension Float: DispatchedKernels {
     _ term: nas_sum_term, _ x: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, rows: Int, channels: Int,
     _ out: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Float>
   ) { nas_channel_sums_f32(term, x, b, rows, channels, out, scratch) }
+  @inline(__always) public static func activationBackwardSums(
+    _ f: nas_activation, _ xhat: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, rows: Int,
+    channels: Int, _ gamma: UnsafePointer<Float>, _ beta: UnsafePointer<Float>, sumD: UnsafeMutablePointer<Double>,
+    sumDX: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Float>
+  ) { nas_activation_backward_sums_f32(f, xhat, g, d, rows, channels, gamma, beta, sumD, sumDX, scratch) }
 }
 
 extension Double: DispatchedKernels {
@@ -86,4 +96,24 @@ extension Double: DispatchedKernels {
     _ term: nas_sum_term, _ x: UnsafePointer<Double>, _ b: UnsafePointer<Double>?, rows: Int, channels: Int,
     _ out: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>
   ) { nas_channel_sums_f64(term, x, b, rows, channels, out, scratch) }
+  @inline(__always) public static func activationBackwardSums(
+    _ f: nas_activation, _ xhat: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ d: UnsafeMutablePointer<Double>, rows: Int,
+    channels: Int, _ gamma: UnsafePointer<Double>, _ beta: UnsafePointer<Double>, sumD: UnsafeMutablePointer<Double>,
+    sumDX: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>
+  ) { nas_activation_backward_sums_f64(f, xhat, g, d, rows, channels, gamma, beta, sumD, sumDX, scratch) }
+}
+
+extension Activation {
+  /// The C kernels' code for a piecewise-linear activation; nil for the smooth ones (swish,
+  /// sigmoid, GELU), which the Swift kernels compute.
+  var piecewiseLinearCode: nas_activation? {
+    switch self {
+    case .none: return NAS_ACT_IDENTITY
+    case .relu: return NAS_ACT_RELU
+    case .relu6: return NAS_ACT_RELU6
+    case .hswish: return NAS_ACT_HSWISH
+    case .hsigmoid: return NAS_ACT_HSIGMOID
+    case .sigmoid, .swish, .gelu: return nil
+    }
+  }
 }

@@ -220,6 +220,33 @@ final class VectorKernelTests: XCTestCase {
     }
   }
 
+  func testFusedActivationAndBatchNormBackwardMatchesTheTwoSteps() throws {
+    try forEachInstructionSet { isa in
+      let rows = 150
+      for f in [Activation.relu, .relu6, .hswish, .hsigmoid, .none] {
+        for C in channelCounts {
+          let xhat: [Float] = values(rows * C, seed: 12), g: [Float] = values(rows * C, seed: 13)
+          let gamma: [Float] = values(C, seed: 14), beta: [Float] = values(C, seed: 15), invstd: [Float] = values(C, seed: 16)
+          var twoSteps = [Float](repeating: 0, count: rows * C), fused = twoSteps
+          var gammaGrad = [Float](repeating: 0, count: C), betaGrad = gammaGrad, fusedGammaGrad = gammaGrad, fusedBetaGrad = gammaGrad
+          ActivationKernels.backward(
+            f, x: xhat, gradOutput: g, gradInput: &twoSteps, rows: rows, channels: C, scale: gamma, shift: beta, threads: 2)
+          BatchNormKernels.backward(
+            xhat: xhat, dy: &twoSteps, rows: rows, channels: C, gamma: gamma, invstd: invstd, dGamma: &gammaGrad,
+            dBeta: &betaGrad, threads: 2)
+          BatchNormKernels.backward(
+            through: try XCTUnwrap(f.piecewiseLinearCode), xhat: xhat, gradOutput: g, into: &fused, rows: rows, channels: C,
+            gamma: gamma, beta: beta, invstd: invstd, dGamma: &fusedGammaGrad, dBeta: &fusedBetaGrad, threads: 2)
+          let what = "\(isa) \(f) C=\(C)"
+          // The same operations in the same order: equal up to FMA contraction.
+          assertClose(fused, twoSteps.map(Double.init), what + " dx", tolerance: 1e-5)
+          assertClose(fusedGammaGrad, gammaGrad.map(Double.init), magnitude: gammaGrad.map { Double(abs($0)) + 1 }, what + " dGamma", tolerance: 1e-5)
+          assertClose(fusedBetaGrad, betaGrad.map(Double.init), magnitude: betaGrad.map { Double(abs($0)) + 1 }, what + " dBeta", tolerance: 1e-5)
+        }
+      }
+    }
+  }
+
   /// A network with wide depthwise, squeeze-excite and hard-swish layers, trained a few steps.
   func trainedLoss() throws -> Double {
     let arch = Architecture(

@@ -71,7 +71,12 @@ typedef struct {
   /* out[c] += sum over rows of term(x, b); short runs of 64 rows summed in S, then added in double. */     \
   /* scratch holds `channels` values. */                                                                     \
   void nas_channel_sums_##T(nas_sum_term term, const S *x, const S *b, long rows, long channels,           \
-                            double *out, S *scratch);
+                            double *out, S *scratch);                                                        \
+  /* Batch norm's backward through an activation, first pass: d = g * f'(xhat * gamma[c] + beta[c]), */    \
+  /* and sum_d[c] += sum of d, sum_dx[c] += sum of d * xhat (as nas_channel_sums; scratch: 2 * channels). */ \
+  void nas_activation_backward_sums_##T(nas_activation f, const S *xhat, const S *g, S *d, long rows,       \
+                                        long channels, const S *gamma, const S *beta, double *sum_d,         \
+                                        double *sum_dx, S *scratch);
 
 NAS_KERNELS_DECLARE(float, f32)
 NAS_KERNELS_DECLARE(double, f64)
