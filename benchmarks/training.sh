@@ -77,12 +77,12 @@ print(f\"OpenBLAS {b['core']} ({b['source']}{extra}), engine kernels {k['vector'
   fi
 
   echo
-  echo "Training throughput, images/s (median of $REPEAT interleaved runs; nas 40 steps, PyTorch $(\"$venv/bin/python\" -c 'import torch; print(torch.__version__)') 20 steps after 5 warm-up):"
+  echo "Training throughput, images/s (median of $REPEAT interleaved runs; nas 40 steps, PyTorch $("$venv/bin/python" -c 'import torch; print(torch.__version__)') 20 steps after 5 warm-up):"
   echo
-  echo "| network | threads | nas | PyTorch NCHW | PyTorch channels_last | nas / channels_last | nas step GFLOP/s | % of sgemm peak |"
+  echo "| network | threads | nas | PyTorch NCHW | PyTorch channels_last | nas / channels_last | nas step GFLOP/s | % of threads × sgemm peak |"
   echo "|---|---|---|---|---|---|---|---|"
   for net in mobilenet-v2 mobilenet-v3-small mobilenet-v3-large; do
-    "$NAS" export "search-spaces/reference/$net.arch" --format pytorch --out "$WORK/$net.py" 2>/dev/null
+    "$NAS" export "search-spaces/reference/$net.arch" --format pytorch --out "$WORK/$net.py" >/dev/null 2>&1
     for threads in 2 1; do
       nas_runs=() nchw_runs=() cl_runs=() macs=0
       for _ in $(seq "$REPEAT"); do
@@ -120,8 +120,8 @@ profile() {
   echo
   echo "Share of a training run's CPU time by kernel (perf record; 40 steps, batch 128, 2 threads):"
   echo
-  echo "| network | GEMM (OpenBLAS) | depthwise | activation | batch norm | im2col | squeeze-excite | memory | other |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| network | GEMM (OpenBLAS) | depthwise | activation | batch norm | im2col | squeeze-excite | optimizer | memory | OS kernel | other |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for net in mobilenet-v2 mobilenet-v3-large; do
     cmd=(perf record -q -o "$WORK/perf.data" "$NAS" train "search-spaces/reference/$net.arch" --data random:32x32x3 --max-downsampling 32
       --steps 40 --batch-size 128 --threads 2 --validation 16 --quiet)
@@ -131,20 +131,22 @@ profile() {
 import re, sys
 groups = {'GEMM (OpenBLAS)': r'sgemm|gemm_|_COOPERLAKE|_SKYLAKEX|_HASWELL|_ZEN|_PRESCOTT|blas', 'depthwise': r'depthwise',
           'activation': r'activation_|Sigmoid|Swish|GELU', 'batch norm': r'batchnorm|channel_sums|BatchNorm|ChannelReductions',
-          'im2col': r'Im2Col', 'squeeze-excite': r'SqueezeExcite', 'memory': r'memset|memcpy|memmove|page_fault|clear_page'}
-share = {k: 0.0 for k in list(groups) + ['other']}
+          'im2col': r'Im2Col', 'squeeze-excite': r'SqueezeExcite', 'optimizer': r'SGD',
+          'memory': r'memset|memcpy|memmove|page_fault|clear_page'}
+share = {k: 0.0 for k in list(groups) + ['OS kernel', 'other']}
 for line in sys.stdin:
-    m = re.match(r'\s*([0-9.]+)%\s+\S+\s+\[.\]\s+(.*)', line)
+    m = re.match(r'\s*([0-9.]+)%\s+\[([.k])\]\s+(.*)', line)
     if not m: continue
-    pct, sym = float(m.group(1)), m.group(2)
+    pct, tag, sym = float(m.group(1)), m.group(2), m.group(3)
     for k, pat in groups.items():
         if re.search(pat, sym): share[k] += pct; break
-    else: share['other'] += pct
+    else: share['OS kernel' if tag == 'k' else 'other'] += pct
 print('| $net | ' + ' | '.join(f'{v:.0f}%' for v in share.values()) + ' |')
 "
   done
   echo
-  echo "(the whole run: data generation and the short validation pass are in 'other' and 'memory')"
+  echo "(the whole run, start-up included: data generation is in 'other' and 'memory'; 'OS kernel' is mostly"
+  echo "threads waking and sleeping between the engine's parallel regions)"
 }
 
 accuracy() {

@@ -1,4 +1,3 @@
-import CNASKernels
 import NASArch
 
 /// A pointwise function and its derivative on eight lanes at a time.
@@ -59,18 +58,15 @@ enum ActivationKernels {
     _ activation: Activation, x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, rows: Int, channels: Int,
     scale: UnsafePointer<T>?, shift: UnsafePointer<T>?, threads: Int
   ) {
-    func dispatched(_ code: nas_activation) {
+    if let code = activation.piecewiseLinearCode {
       Parallel.chunks(rows, threads: threads) { _, r in
         let o = r.lowerBound * channels
         T.activationForward(code, x + o, y + o, rows: r.count, channels: channels, scale, shift)
       }
+      return
     }
     switch activation {
-    case .none: dispatched(NAS_ACT_IDENTITY)
-    case .relu: dispatched(NAS_ACT_RELU)
-    case .relu6: dispatched(NAS_ACT_RELU6)
-    case .hswish: dispatched(NAS_ACT_HSWISH)
-    case .hsigmoid: dispatched(NAS_ACT_HSIGMOID)
+    case .none, .relu, .relu6, .hswish, .hsigmoid: break  // the C kernels above
     case .sigmoid: forward(SigmoidFunction.self, x, y, rows, channels, scale, shift, threads)
     case .swish: forward(SwishFunction.self, x, y, rows, channels, scale, shift, threads)
     case .gelu: forward(GELUFunction.self, x, y, rows, channels, scale, shift, threads)
@@ -82,23 +78,21 @@ enum ActivationKernels {
     _ activation: Activation, x: UnsafePointer<T>, gradOutput g: UnsafePointer<T>, gradInput d: UnsafeMutablePointer<T>,
     rows: Int, channels: Int, scale: UnsafePointer<T>?, shift: UnsafePointer<T>?, threads: Int
   ) {
-    func dispatched(_ code: nas_activation) {
+    if let code = activation.piecewiseLinearCode {
       Parallel.chunks(rows, threads: threads) { _, r in
         let o = r.lowerBound * channels
         T.activationBackward(code, x + o, g + o, d + o, rows: r.count, channels: channels, scale, shift)
       }
+      return
     }
     switch activation {
-    case .none: dispatched(NAS_ACT_IDENTITY)
-    case .relu: dispatched(NAS_ACT_RELU)
-    case .relu6: dispatched(NAS_ACT_RELU6)
-    case .hswish: dispatched(NAS_ACT_HSWISH)
-    case .hsigmoid: dispatched(NAS_ACT_HSIGMOID)
+    case .none, .relu, .relu6, .hswish, .hsigmoid: break  // the C kernels above
     case .sigmoid: backward(SigmoidFunction.self, x, g, d, rows, channels, scale, shift, threads)
     case .swish: backward(SwishFunction.self, x, g, d, rows, channels, scale, shift, threads)
     case .gelu: backward(GELUFunction.self, x, g, d, rows, channels, scale, shift, threads)
     }
   }
+
   @inline(__always)
   static func forward<F: PointwiseFunction, T: TrainScalar>(
     _ f: F.Type, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ rows: Int, _ channels: Int,

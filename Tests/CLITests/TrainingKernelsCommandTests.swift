@@ -65,4 +65,28 @@ final class TrainingKernelsCommandTests: XCTestCase {
     XCTAssertEqual(blas["core"] as? String, detected)
     XCTAssertTrue((blas["rejected"] as? String ?? "").contains("instead of NoSuchCore"), "\(blas)")
   }
+
+  /// Every OpenBLAS core this CPU runs trains the network to the same loss within rounding, as
+  /// does every instruction set of the engine's own kernels.
+  func testEveryGEMMCoreAndInstructionSetTrainsToTheSameLoss() throws {
+    try skipWhereTheEnvironmentSetsTheCore()
+    func loss(_ environment: [String: String?]) throws -> Double {
+      let r = try CommandRunner.run(train, environment: environment)
+      XCTAssertEqual(r.status, 0, r.stderr)
+      let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+      return try XCTUnwrap(json?["trainLoss"] as? Double, r.stdout)
+    }
+    let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+      .first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ").map(String.init)) } ?? []
+    var variants: [[String: String?]] = [["OPENBLAS_CORETYPE": "Prescott"], ["NAS_KERNELS": "baseline"]]
+    if flags.isSuperset(of: ["avx2", "fma"]) { variants += [["OPENBLAS_CORETYPE": "Haswell"], ["NAS_KERNELS": "avx2"]] }
+    if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl"]) {
+      variants += [["OPENBLAS_CORETYPE": "SkylakeX"], ["NAS_KERNELS": "avx512"]]
+    }
+    let reference = try loss([:])
+    XCTAssertTrue(reference.isFinite)
+    for variant in variants {
+      XCTAssertEqual(try loss(variant), reference, accuracy: 1e-3 * abs(reference), "\(variant)")
+    }
+  }
 }

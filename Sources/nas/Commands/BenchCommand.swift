@@ -5,6 +5,7 @@ import NASLatency
 import NASSpace
 import NASStore
 import NASSupport
+import NASTrain
 
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -66,6 +67,7 @@ struct BenchCommand: ParsableCommand {
     }
     let b = outcome.bench
     print("device profile \(outcome.profile.id): \(outcome.profile.summary)")
+    print("training engine on this machine: \(TrainingKernels.current.summary)")
     print(
       "\(b.configurations) configurations (\(b.alreadyMeasured) already measured, \(b.measured) measured now, "
         + "\(b.samples) samples); \(b.networksMeasured) of \(b.networks) networks timed; "
