@@ -1,7 +1,8 @@
-/* The kernels, written once and compiled per instruction set and element type: a file defines
- * ISA (baseline, avx2, avx512), S (float, double) and T (f32, f64), applies the instruction
- * set's target attribute, and includes this file, which defines that combination's table
- * nas_table_<ISA>_<T>. No include guard: it is included once per combination.
+/* The kernels, written once and compiled per instruction set and element type: a kernels_<isa>.c
+ * file defines ISA (baseline, avx2, avx512) and applies the instruction set's target attribute;
+ * kernel_instances.h then defines S (float, double) and T (f32, f64) and includes this file,
+ * which defines that combination's table nas_table_<ISA>_<T>. No include guard: it is
+ * included once per combination.
  *
  * The depthwise forward pass keeps four vector accumulators per channel block in registers;
  * everything else is plain loops over contiguous channels, which the compiler vectorises at

@@ -4,13 +4,6 @@
 #if defined(__x86_64__)
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #define ISA avx2
-#define S float
-#define T f32
-#include "kernel_body.h"
-#undef S
-#undef T
-#define S double
-#define T f64
-#include "kernel_body.h"
+#include "kernel_instances.h"
 #pragma clang attribute pop
 #endif
