@@ -1,10 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Module graph (dependencies flow downwards only; see docs/architecture.md):
-//   nas (executable) -> NASNetAdapt, NASSearch -> NASEval -> NASTrain
-//                    -> NASExport (+ SwiftProtobuf) -> NASTrain, NASSpace
-//                                              -> NASLatency -> NASStore, NASSpace -> NASArch -> NASSupport
+// Module graph (dependencies flow downwards only; docs/architecture.md draws it, and
+// Tests/CLITests/ModuleGraphDocumentationTests.swift checks both against the imports).
 let package = Package(
   name: "nas",
   platforms: [.macOS(.v13)],
@@ -32,18 +30,18 @@ let package = Package(
     .target(
       name: "NASStore",
       dependencies: [
-        "NASArch", "NASSupport",
+        "NASArch",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .target(name: "NASLatency", dependencies: ["NASArch", "NASSpace", "NASStore", "NASSupport", "CXNNPack"]),
     .target(name: "NASTrain", dependencies: ["NASArch", "NASSupport", "COpenBLAS", "CNASKernels", "CZlib"]),
-    .target(name: "NASEval", dependencies: ["NASArch", "NASTrain", "NASStore", "NASSupport"]),
+    .target(name: "NASEval", dependencies: ["NASArch", "NASTrain", "NASSupport"]),
     .target(
       name: "NASExport",
       dependencies: ["NASArch", "NASSpace", "NASTrain", "NASSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
       exclude: ["Generated/onnx.proto"]),
     .target(name: "NASSearch", dependencies: ["NASArch", "NASSpace", "NASLatency", "NASEval", "NASStore", "NASSupport"]),
-    .target(name: "NASNetAdapt", dependencies: ["NASArch", "NASSpace", "NASLatency", "NASEval", "NASTrain", "NASStore", "NASSupport"]),
+    .target(name: "NASNetAdapt", dependencies: ["NASArch", "NASSpace", "NASLatency", "NASTrain", "NASStore", "NASSupport"]),
     .executableTarget(
       name: "nas",
       dependencies: [
