@@ -58,7 +58,7 @@ extension ResultsStore {
       if let token: String = row["owner_token"], token != owner.token {
         let host: String = row["owner_host"] ?? "?"
         let pid: Int? = row["owner_pid"]
-        let age = (row["owner_heartbeat_at"] as String?).flatMap(Self.parseTimestamp).map { Date().timeIntervalSince($0) }
+        let age = (row["owner_heartbeat_at"] as String?).flatMap(StoreTimestamp.date).map { Date().timeIntervalSince($0) }
         if RunOwnership.isAlive(host: host, pid: pid, heartbeatAge: age, staleAfter: staleAfter) {
           throw StoreError.runOwned(run: run, host: host, pid: pid ?? 0, heartbeatAgeSeconds: age)
         }
@@ -108,11 +108,5 @@ extension ResultsStore {
     } catch let error as DatabaseError {
       throw StoreError.database(error.description)
     }
-  }
-
-  static func parseTimestamp(_ text: String) -> Date? {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.date(from: text)
   }
 }

@@ -128,12 +128,10 @@ extension ResultsStore {
     try write { db in
       let rows = try Row.fetchAll(
         db, sql: "SELECT id, trial, pid, heartbeat_at FROM evaluations WHERE run_id = ? AND status = 'running'", arguments: [run])
-      let f = ISO8601DateFormatter()
-      f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
       var trials: [Int] = []
       for row in rows {
         let pid: Int? = row["pid"]
-        let beat = (row["heartbeat_at"] as String?).flatMap { f.date(from: $0) } ?? .distantPast
+        let beat = (row["heartbeat_at"] as String?).flatMap(StoreTimestamp.date) ?? .distantPast
         let alive = pid.map { kill(pid_t($0), 0) == 0 } ?? false
         if !alive || Date().timeIntervalSince(beat) > grace {
           try db.execute(

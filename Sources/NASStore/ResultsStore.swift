@@ -157,11 +157,7 @@ public final class ResultsStore: @unchecked Sendable {
     return true
   }
 
-  static func now() -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.string(from: Date())
-  }
+  static func now() -> String { StoreTimestamp.string() }
 
   func write<T>(_ body: (Database) throws -> T) throws -> T {
     do { return try writer.write(body) } catch let error as DatabaseError { throw StoreError.database(error.description) }
