@@ -25,23 +25,31 @@ enum ChannelReductions {
     case .squaredDeviation(let p, let mean): (code, x, b) = (NAS_SUM_SQUARED_DEVIATION, p, mean)
     case .product(let p, let q): (code, x, b) = (NAS_SUM_PRODUCT, p, q)
     }
-    let parts = Parallel.count(rows, threads: threads)
-    let partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * channels)
-    defer { partial.deallocate() }
-    partial.initialize(repeating: 0, count: parts * channels)
-    let scratch = UnsafeMutablePointer<T>.allocate(capacity: parts * channels)
-    defer { scratch.deallocate() }
-    Parallel.chunks(rows, threads: threads) { t, r in
+    perThreadSums(rows: rows, width: channels, threads: threads, into: out) { (_: T.Type, r, partial, scratch) in
       // A product's second factor is a matrix like x; a deviation's mean is one row.
       let rowB = code == NAS_SUM_PRODUCT ? b.map { $0 + r.lowerBound * channels } : b
-      T.channelSums(
-        code, x + r.lowerBound * channels, rowB, rows: r.count, channels: channels, partial + t * channels,
-        scratch: scratch + t * channels)
+      T.channelSums(code, x + r.lowerBound * channels, rowB, rows: r.count, channels: channels, partial, scratch: scratch)
     }
-    for c in 0..<channels {
+  }
+
+  /// Runs `body` once per thread over that thread's fixed row range with its own zeroed
+  /// `width` double partials and `width` scratch values, then adds the partials in thread order
+  /// into `out`, so the sums do not depend on scheduling.
+  static func perThreadSums<T: TrainScalar>(
+    rows: Int, width: Int, threads: Int, into out: UnsafeMutablePointer<Double>,
+    _ body: (T.Type, Range<Int>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<T>) -> Void
+  ) {
+    let parts = Parallel.count(rows, threads: threads)
+    let partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * width)
+    defer { partial.deallocate() }
+    partial.initialize(repeating: 0, count: parts * width)
+    let scratch = UnsafeMutablePointer<T>.allocate(capacity: parts * width)
+    defer { scratch.deallocate() }
+    Parallel.chunks(rows, threads: threads) { t, r in body(T.self, r, partial + t * width, scratch + t * width) }
+    for i in 0..<width {
       var s = 0.0
-      for t in 0..<parts { s += partial[t * channels + c] }
-      out[c] = s
+      for t in 0..<parts { s += partial[t * width + i] }
+      out[i] = s
     }
   }
 }
@@ -97,25 +105,14 @@ enum BatchNormKernels {
     rows: Int, channels: Int, gamma: UnsafePointer<T>, beta: UnsafePointer<T>, invstd: UnsafePointer<T>,
     dGamma: UnsafeMutablePointer<T>, dBeta: UnsafeMutablePointer<T>, threads: Int
   ) {
-    let parts = Parallel.count(rows, threads: threads)
-    let partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * 2 * channels)
-    defer { partial.deallocate() }
-    partial.initialize(repeating: 0, count: parts * 2 * channels)
-    let scratch = UnsafeMutablePointer<T>.allocate(capacity: parts * 2 * channels)
-    defer { scratch.deallocate() }
-    Parallel.chunks(rows, threads: threads) { t, r in
-      let o = r.lowerBound * channels, mine = partial + t * 2 * channels
-      T.activationBackwardSums(
-        f, xhat + o, g + o, d + o, rows: r.count, channels: channels, gamma, beta, sumD: mine, sumDX: mine + channels,
-        scratch: scratch + t * 2 * channels)
-    }
-    // Thread partials combine in thread order, as ChannelReductions does.
     let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * channels)
     defer { sums.deallocate() }
-    for i in 0..<(2 * channels) {
-      var s = 0.0
-      for t in 0..<parts { s += partial[t * 2 * channels + i] }
-      sums[i] = s
+    ChannelReductions.perThreadSums(rows: rows, width: 2 * channels, threads: threads, into: sums) {
+      (_: T.Type, r, partial, scratch) in
+      let o = r.lowerBound * channels
+      T.activationBackwardSums(
+        f, xhat + o, g + o, d + o, rows: r.count, channels: channels, gamma, beta, sumD: partial,
+        sumDX: partial + channels, scratch: scratch)
     }
     apply(
       xhat: xhat, dy: d, rows: rows, channels: channels, gamma: gamma, invstd: invstd, sumDy: sums, sumDyX: sums + channels,
