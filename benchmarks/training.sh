@@ -50,14 +50,11 @@ throughput() {
   venv="${NAS_TORCH_VENV:-$root/.venv-torch}"
   python_env training.sh "$venv" torch
   cc -O2 benchmarks/sgemm_peak.c -o "$WORK/sgemm_peak" -lopenblas
-  probe=$("$NAS" train search-spaces/reference/mobilenet-v3-small.arch --data random:32x32x3 --steps 1 --validation 16 --quiet --json)
-  used=$(echo "$probe" | json "['kernels']['blas']['core']")
+  # nas's own one-line summary of the kernels it runs (and the core, for the peak table).
+  probe=$("$NAS" train search-spaces/reference/mobilenet-v3-small.arch --data random:32x32x3 --steps 1 --validation 16 --quiet)
+  used=$(echo "$probe" | sed -n 's/^kernels: OpenBLAS \([^ ]*\) .*/\1/p')
   echo
-  echo "training kernels: $(echo "$probe" | python3 -c "
-import json, sys
-k = json.load(sys.stdin)['kernels']; b = k['blas']
-extra = {'nas': f\" over {b.get('detected')}\", 'fallback': f\" ({b.get('rejected')})\"}.get(b['source'], '')
-print(f\"OpenBLAS {b['core']} ({b['source']}{extra}), engine kernels {k['vector']}\")")"
+  echo "training $(echo "$probe" | grep '^kernels: ')"
   echo
   echo "Single-thread cblas_sgemm peak of each OpenBLAS core this CPU runs (OPENBLAS_CORETYPE set for that command only):"
   echo
@@ -227,7 +224,7 @@ search() {
   declare -A times
   for _ in $(seq "$REPEAT"); do
     for build in "$BASELINE_NAS" "$NAS"; do
-      db="$WORK/search-$(basename "$(dirname "$(dirname "$build")")")-$RANDOM.sqlite"
+      db="$WORK/search-run.sqlite"
       cp "$seed_db" "$db"
       cmd=("$build" search --target-ms 80 --w -0.15 --db "$db" --quiet --json)
       echo "\$ ${cmd[*]}" >&2
