@@ -1,10 +1,13 @@
 import Foundation
+import NASSpace
 
 /// Everything that defines a search run. It is stored with the run; `--resume` compares the
 /// stored configuration with the one given and refuses to continue when they differ.
 public struct SearchConfiguration: Codable, Hashable, Sendable {
   public var spacePath: String
-  /// SHA-256 of the space file's text when the run started.
+  /// The space's content hash (``SearchSpace/contentHash``, the SHA-256 of its canonical
+  /// text) when the run started. Runs recorded before the canonical text hold the SHA-256 of
+  /// the file's text; ``differences(from:)`` still accepts those (``SpaceIdentity``).
   public var spaceHash: String
   public var reward: Reward
   public var strategy: StrategyKind
@@ -41,11 +44,17 @@ public struct SearchConfiguration: Codable, Hashable, Sendable {
 
   /// The settings that differ from `other`, as `name: stored → given` lines. The budget may
   /// grow on resume (continuing a finished search for more trials), so it is not compared.
+  ///
+  /// Called on the stored configuration with the given one. The stored space hash matches
+  /// when it is the given content hash, or a hash recorded before the canonical text that
+  /// names the same space: the text hash of the file at `other.spacePath` as it is now, or
+  /// the old text hash of a shipped space rewritten since (``SpaceIdentity``).
   public func differences(from other: SearchConfiguration) -> [String] {
     func line<T: Equatable>(_ name: String, _ a: T, _ b: T) -> String? { a == b ? nil : "\(name): \(a) → \(b)" }
+    let sameSpace = SpaceIdentity.names(contentHash: other.spaceHash, path: other.spacePath, recorded: spaceHash)
     return [
       line("space", spacePath, other.spacePath),
-      line("space contents (sha256)", String(spaceHash.prefix(12)), String(other.spaceHash.prefix(12))),
+      sameSpace ? nil : line("space contents (sha256)", String(spaceHash.prefix(12)), String(other.spaceHash.prefix(12))),
       line("target-ms", reward.targetMilliseconds, other.reward.targetMilliseconds),
       line("alpha", reward.alpha, other.reward.alpha),
       line("beta", reward.beta, other.reward.beta),

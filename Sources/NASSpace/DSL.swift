@@ -10,8 +10,9 @@ public enum DSL {
     let tokens = try Lexer(text: text, file: file).tokens()
     var parser = StatementParser(tokens: tokens)
     let statements = try parser.statements()
-    // Line ends do not change the identity: a CRLF copy of a file has the LF original's hash.
-    var builder = SpaceBuilder(file: file, sourceHash: SHA256.hex(Lexer.normalizingLineEnds(text)))
+    // The identity is the canonical text's hash (``SearchSpace/contentHash``); the text's own
+    // hash is kept to recognise runs recorded before it. Line ends change neither.
+    var builder = SpaceBuilder(file: file, sourceTextHash: SpaceIdentity.sourceTextHash(text))
     let end = tokens.last?.location ?? SourceLocation(file: file, line: 1, column: 1)
     var space = try builder.build(statements, endOfFile: end)
     space.analysisCache = try space.analyze()

@@ -140,10 +140,13 @@ extension SearchSpace {
       shape = p.output
     }
     if t.skip.isFixed, t.skip.first, !placed.contains(where: { $0.unit.residual }) {
+      var hint = "use skip=none, or make the block keep its shape"
+      // A skip written in a `let` group: name the statement that uses it.
+      if let at = t.skip.location, at.line < t.location.line { hint += "; in the statement at line \(t.location.line)" }
       throw DSLError(
         .impossibleShape, at: t.skip.location ?? t.location,
         "skip=identity cannot apply to any layer here: a residual needs stride 1 and equal input and output channels (input \(input), output \(shape))",
-        hint: "use skip=none, or make the block keep its shape")
+        hint: hint)
     }
     return placed
   }

@@ -10,8 +10,10 @@ import NASSupport
 public struct SearchSpace: Sendable {
   public var name: String?
   public var file: String
-  /// SHA-256 of the file's text, recorded with runs.
-  public var sourceHash: String
+  /// SHA-256 of the file's text (line ends normalised to LF) when the space was parsed from
+  /// text; nil otherwise. Not the identity (``contentHash`` is): runs recorded before the
+  /// canonical text existed hold this hash, and ``SpaceIdentity`` still accepts it.
+  public var sourceTextHash: String?
   // Changing anything the analysis depends on drops the cached analysis.
   public var inputSize: Choice<Int> { didSet { analysisCache = nil } }
   public var inputChannels: Int { didSet { analysisCache = nil } }
@@ -25,9 +27,9 @@ public struct SearchSpace: Sendable {
   /// configurations afterwards does not resolve every combination again.
   var analysisCache: SpaceAnalysis?
 
-  public init(file: String, sourceHash: String) {
+  public init(file: String, sourceTextHash: String? = nil) {
     self.file = file
-    self.sourceHash = sourceHash
+    self.sourceTextHash = sourceTextHash
     name = nil
     inputSize = .fixed(224)
     inputChannels = 3

@@ -5,7 +5,7 @@ import NASArch
 struct SpaceBuilder {
   static let settingKeywords = ["name", "input", "classes", "width", "resolution", "divisor", "batchnorm"]
   static let unitKeywords = ["stem", "block", "head", "classifier"]
-  static var keywords: [String] { settingKeywords + unitKeywords }
+  static var keywords: [String] { settingKeywords + unitKeywords + ["let"] }
 
   static let unitAttributes = [
     "op", "k", "s", "repeat", "out", "width", "depth", "expand", "mid", "se", "se-ch", "se-ref", "se-gate", "se-act",
@@ -20,14 +20,30 @@ struct SpaceBuilder {
   var space: SearchSpace
   private var seenSettings: [String: SourceLocation] = [:]
   private var lastRole: UnitRole?
+  /// `let` groups defined so far, and every `let` of the file (to tell "used before its
+  /// definition" from "unknown").
+  private var groups: [String: Group] = [:]
+  private var definitions: [String: SourceLocation] = [:]
 
-  init(file: String, sourceHash: String) {
-    space = SearchSpace(file: file, sourceHash: sourceHash)
+  /// A named group of attributes (`let NAME = ...`).
+  struct Group {
+    var name: String
+    var location: SourceLocation
+    var attributes: [WrittenAttribute]
+  }
+
+  init(file: String, sourceTextHash: String?) {
+    space = SearchSpace(file: file, sourceTextHash: sourceTextHash)
   }
 
   mutating func build(_ statements: [Statement], endOfFile: SourceLocation) throws(DSLError) -> SearchSpace {
+    for s in statements where s.keyword == "let" {
+      if let name = s.definedName, definitions[name] == nil { definitions[name] = s.definedNameLocation ?? s.location }
+    }
     for s in statements {
-      if Self.settingKeywords.contains(s.keyword) {
+      if s.keyword == "let" {
+        try defineGroup(s)
+      } else if Self.settingKeywords.contains(s.keyword) {
         try setting(s)
       } else if Self.unitKeywords.contains(s.keyword) {
         try unitStatement(s)
@@ -98,6 +114,12 @@ struct SpaceBuilder {
     seen.reserveCapacity(s.attributes.count)
     for a in s.attributes {
       guard allowed.contains(a.name) else {
+        if let g = a.group {
+          throw DSLError(
+            .unknownAttribute, at: g.use,
+            "group '\(g.name)' (line \(g.definition.line)) gives '\(a.name)', which '\(s.keyword)' does not take",
+            hint: "use a group without \(a.name)= here, or write the attributes out")
+        }
         let hint = Suggest.hint(for: a.name, among: allowed)
         let list = allowed.isEmpty ? "it takes none" : "allowed: \(allowed.joined(separator: ", "))"
         throw DSLError(.unknownAttribute, at: a.location, "unknown attribute '\(a.name)' for '\(s.keyword)'; \(list)", hint: hint)
@@ -139,7 +161,24 @@ struct SpaceBuilder {
       space.templates.append(t)
       return
     }
-    let allowed = role == .block ? Self.unitAttributes : Self.nonBlockAttributes
+    let s = try expandingGroup(s)
+    let use = s.attributes.lazy.compactMap(\.group).first
+    do throws(DSLError) {
+      try layerStatement(s, role: role, template: &t)
+    } catch {
+      // An error pointing above the statement points into the group: say which use it is.
+      guard let use, error.location.line < s.location.line else { throw error }
+      var e = error
+      let context = "in group '\(use.name)', used at line \(use.use.line):\(use.use.column)"
+      e.hint = DSLError.escapingControls(e.hint.map { "\($0); \(context)" } ?? context)
+      throw e
+    }
+    space.templates.append(t)
+  }
+
+  /// The checks and values of a stem, block or head statement (its group already expanded).
+  private func layerStatement(_ s: Statement, role: UnitRole, template t: inout UnitTemplate) throws(DSLError) {
+    let allowed = (role == .block ? Self.unitAttributes : Self.nonBlockAttributes) + ["use"]
     try checkAttributes(s, allowed: allowed)
     if s.positionals.count > 1 {
       throw DSLError(.syntax, at: s.positionals[1].location, "unexpected value; attributes are written name=value")
@@ -159,13 +198,97 @@ struct SpaceBuilder {
       throw DSLError(.badValue, at: t.op.location ?? s.location, "pool cannot be an alternative to other ops")
     }
     if isPool, let a = s.attributes.first {
-      throw DSLError(.unknownAttribute, at: a.location, "'pool' takes no attributes")
+      throw DSLError(.unknownAttribute, at: a.group?.use ?? a.location, "'pool' takes no attributes")
     }
     try fill(&t, from: s)
     if !isPool && t.out == nil && !t.op.values.allSatisfy({ $0 == .repvit }) {
       throw DSLError(.missing, at: s.location, "'\(s.keyword) \(t.op.values.map(\.rawValue).joined(separator: "|"))' needs out=")
     }
-    space.templates.append(t)
+  }
+
+  // MARK: - Groups
+
+  /// `let NAME = attributes`: checks the attributes and their values once, where they are
+  /// written, and keeps them for the statements that `use=` the group.
+  private mutating func defineGroup(_ s: Statement) throws(DSLError) {
+    guard let name = s.definedName else { return }
+    let nameLocation = s.definedNameLocation ?? s.location
+    if let first = groups[name] {
+      throw DSLError(
+        .duplicate, at: nameLocation, "group '\(name)' is already defined at line \(first.location.line)",
+        hint: "give this group another name")
+    }
+    if lastRole == .classifier {
+      throw DSLError(.duplicate, at: s.location, "nothing may follow the classifier (it must be the last statement)")
+    }
+    if let p = s.positionals.first {
+      throw DSLError(
+        .syntax, at: p.location, "a group holds only name=value attributes",
+        hint: p.isSet || p.atoms.isEmpty ? nil : "write the op as op=\(p.atoms[0].0.text)")
+    }
+    guard !s.attributes.isEmpty else {
+      throw DSLError(.missing, at: s.location, "group '\(name)' has no attributes", hint: "write let \(name) = k={3,5} ...")
+    }
+    if let u = s.attributes.first(where: { $0.name == "use" }) {
+      throw DSLError(.unknownAttribute, at: u.location, "a group cannot use another group", hint: "write the attributes out in this let")
+    }
+    try checkAttributes(s, allowed: Self.unitAttributes)
+    // The values do not depend on the statement that uses the group: check them here, so an
+    // error points at the group, once, whether or not the group is used.
+    var scratch = UnitTemplate(role: .block, location: s.location)
+    if let a = s.attributes.first(where: { $0.name == "op" }) {
+      scratch.op = try ValueReader.word(a.value, what: "op", options: Self.ops)
+    }
+    try fill(&scratch, from: s)
+    groups[name] = Group(name: name, location: s.location, attributes: s.attributes)
+  }
+
+  /// The statement with its `use=NAME` replaced by the group's attributes, as if they were
+  /// written in its place. An attribute given both in the group and on the line is an error.
+  private func expandingGroup(_ s: Statement) throws(DSLError) -> Statement {
+    guard let useIndex = s.attributes.firstIndex(where: { $0.name == "use" }) else { return s }
+    let use = s.attributes[useIndex]
+    if let second = s.attributes[(useIndex + 1)...].first(where: { $0.name == "use" }) {
+      throw DSLError(.duplicate, at: second.location, "attribute 'use' given twice", hint: "a statement uses one group; merge the two in one let")
+    }
+    let v = use.value
+    guard !v.isSet, let first = v.atoms.first, case .word(let name) = first.0 else {
+      throw DSLError(.badValue, at: v.location, "use= takes the name of one group (defined by let)")
+    }
+    guard let group = groups[name] else {
+      let location = first.1
+      if let later = definitions[name] {
+        throw DSLError(
+          .order, at: location, "group '\(name)' is used before its definition at line \(later.line)",
+          hint: "move 'let \(name) = ...' above its first use")
+      }
+      let known = groups.keys.sorted()
+      let hint =
+        Suggest.hint(for: name, among: known)
+        ?? (known.isEmpty ? "define it first: let \(name) = attributes" : "groups defined so far: \(known.joined(separator: ", "))")
+      throw DSLError(.badValue, at: location, "unknown group '\(name)'", hint: hint)
+    }
+    for g in group.attributes {
+      if let mine = s.attributes.first(where: { $0.name == g.name }) {
+        throw DSLError(
+          .duplicate, at: mine.location, "'\(g.name)' is given both here and in group '\(name)' (line \(g.location.line))",
+          hint: "a statement cannot override its group: remove one, or define a second group")
+      }
+      if g.name == "op", let p = s.positionals.first {
+        throw DSLError(
+          .duplicate, at: p.location, "the op is given both as a word and as op= in group '\(name)' (line \(g.location.line))")
+      }
+    }
+    let origin = GroupUse(name: name, definition: group.location, use: use.location)
+    var expanded = s
+    expanded.attributes.replaceSubrange(
+      useIndex...useIndex,
+      with: group.attributes.map { a in
+        var a = a
+        a.group = origin
+        return a
+      })
+    return expanded
   }
 
   private func fill(_ t: inout UnitTemplate, from s: Statement) throws(DSLError) {

@@ -20,7 +20,7 @@ public struct SpaceSummary: Codable, Sendable {
   public init(_ space: SearchSpace) throws(ArchitectureError) {
     file = space.file
     name = space.name
-    hash = space.sourceHash
+    hash = space.contentHash
     statements = zip(space.templateNames, space.templates).map { $0 + ": " + Self.describe($1) }
     decisions = space.decisions.map { DecisionRow(name: $0.name, alternatives: $0.labels) }
     do {

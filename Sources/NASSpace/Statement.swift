@@ -18,6 +18,16 @@ struct WrittenAttribute: Sendable {
   var name: String
   var location: SourceLocation
   var value: WrittenValue
+  /// Set when the attribute was written in a `let` group and reached this statement by `use=`.
+  var group: GroupUse? = nil
+}
+
+/// Where an attribute taken from a group came from: the group's name, its `let` statement and
+/// the `use=` that brought it into a layer statement.
+struct GroupUse: Sendable {
+  var name: String
+  var definition: SourceLocation
+  var use: SourceLocation
 }
 
 /// One line of a DSL file: a keyword, positional values and attributes.
@@ -26,6 +36,9 @@ struct Statement: Sendable {
   var location: SourceLocation
   var positionals: [WrittenValue]
   var attributes: [WrittenAttribute]
+  /// The name a `let NAME = ...` statement defines, and where it is written.
+  var definedName: String? = nil
+  var definedNameLocation: SourceLocation? = nil
 }
 
 /// Groups tokens into statements.
@@ -44,11 +57,37 @@ struct StatementParser {
       case .newline: index += 1
       case .word(let keyword):
         index += 1
-        result.append(try statement(keyword: keyword, at: token.location))
+        if keyword == "let" {
+          result.append(try letStatement(at: token.location))
+        } else {
+          result.append(try statement(keyword: keyword, at: token.location))
+        }
       default:
         throw DSLError(.syntax, at: token.location, "a statement must start with a keyword, found \(describe(token))")
       }
     }
+  }
+
+  /// `let NAME = attributes`: the name and `=` are read here, the attributes as in any statement.
+  private mutating func letStatement(at location: SourceLocation) throws(DSLError) -> Statement {
+    let nameToken = tokens[index]
+    guard case .word(let name) = nameToken.kind else {
+      throw DSLError(
+        .syntax, at: nameToken.location, "'let' needs a group name, found \(describe(nameToken))",
+        hint: "write let NAME = attributes, e.g. let shared = k={3,5} se={0,0.25}")
+    }
+    index += 1
+    let equals = tokens[index]
+    guard equals.kind == .equals else {
+      throw DSLError(
+        .syntax, at: equals.location, "expected '=' after the group name '\(name)', found \(describe(equals))",
+        hint: "write let \(name) = attributes")
+    }
+    index += 1
+    var s = try statement(keyword: "let", at: location)
+    s.definedName = name
+    s.definedNameLocation = nameToken.location
+    return s
   }
 
   private mutating func statement(keyword: String, at location: SourceLocation) throws(DSLError) -> Statement {

@@ -12,6 +12,7 @@ final class FuzzTests: XCTestCase {
     "input", "classes", "width", "resolution", "divisor", "batchnorm", "stem", "block", "head", "classifier", "pool", "conv",
     "sepconv", "mbconv", "repvit", "repvit-down", "k", "s", "out", "mid", "expand", "se", "se-ch", "skip", "identity",
     "none", "relu", "hswish", "gelu", "choose", "per-layer", "repeat", "depth", "name", "yes", "folded", "scale", "up",
+    "let", "use", "mnas", "stage",
   ]
   static let fragments = ["{", "}", "=", ",", "#", "\"", "\n", " ", "{3,5}", "{}", "=={", "x", "\\", "\t", "é", "0.", ".5"]
 
@@ -73,6 +74,14 @@ final class FuzzTests: XCTestCase {
         XCTAssertEqual(report.macs, try arch.costs().macs)
         let reparsed = try DSL.parseArchitecture(arch.canonicalText(), file: "canonical")
         XCTAssertEqual(reparsed, arch, "round trip failed for a mutation of \(path):\n\(text)")
+        // The space's canonical text reads back to the same text (and so the same hash); on
+        // every 8th valid mutation, as parsing again resolves the whole space again.
+        if valid % 8 == 0 {
+          let canonical = space.canonicalText()
+          XCTAssertEqual(
+            try DSL.parseSpace(canonical, file: "canonical").canonicalText(), canonical,
+            "canonical text round trip failed for a mutation of \(path):\n\(text)")
+        }
         valid += 1
       } catch let error as DSLError {
         XCTAssertFalse(error.message.isEmpty)
