@@ -6,7 +6,7 @@ import NASSpace
 ///
 /// One row per sample, RFC 4180 quoting, this header (docs/latency.md describes each column):
 /// `profile_id,cpu_model,cores,threads,backend,backend_version,precision,unit,source,microseconds,runs,round,statistic`
-/// Files without the last column (written before 2026-12-03) are read as medians.
+/// Files without the last column (the first CSV format) are read as medians.
 public enum LatencyCSV {
   public static let header = olderHeader + ["statistic"]
   /// The header of a profile whose CPU identity is known: `header` and ``CPUIdentity/csvColumns``

@@ -80,7 +80,7 @@ public final class LatencyDatabase: LatencySampleSink {
   /// The fit networks valued at what one pass of `nas bench` measured: the median of their
   /// per-pass timings. A drift reference timed again in one pass is compared with this, not
   /// with the fastest of all the passes, which is lower than a single pass finds at the same
-  /// speed of the machine (by 4% at the median on the Xeon host of 2026-12-03).
+  /// speed of the machine (by a few percent: docs/latency.md, "Drift").
   public func driftReferenceCandidates() throws -> [NetworkSample] { try fitNetworks(quantile: 0.5) }
 
   func fitNetworks(quantile: Double) throws -> [NetworkSample] {
@@ -124,7 +124,7 @@ public final class LatencyDatabase: LatencySampleSink {
   }
 
   /// Throws why the profile has no samples of the current statistic: none at all, or only
-  /// medians from an older nas.
+  /// samples of the median statistic.
   func requireCurrentSamples() throws {
     guard try sampleCounts().isEmpty else { return }
     let older = try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.median.rawValue).values.reduce(0, +)

@@ -14,7 +14,7 @@ public enum SampleSource: String, Codable, Sendable, CaseIterable {
 /// Which statistic of its timed runs a stored sample or network timing is. Samples of different
 /// statistics describe different speeds of the machine and are never mixed in one table.
 public enum SampleStatistic: String, Codable, Sendable, CaseIterable {
-  /// The median of the runs: what `nas` kept until 2026-12-03 (and what CSV files without a
+  /// The median of the runs: the first statistic `nas` stored (and what CSV files without a
   /// `statistic` column hold). Kept in the database, not used for prediction.
   case median
   /// The fastest run (``TimingSummary/latencyQuantile``).

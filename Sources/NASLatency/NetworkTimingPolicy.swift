@@ -26,7 +26,7 @@ public struct NetworkTimingPolicy: Codable, Sendable, Hashable {
   public var minRuns: Int
   public var roundMilliseconds: Double
   /// Seconds of untimed runs before a process's first timing, so it starts at the speed a
-  /// long-running process has (on a Xeon guest a fresh process ran 9-17% slower at first).
+  /// long-running process has (a fresh process can run 10-20% slower at first on a virtual machine).
   public var processWarmupSeconds: Double
   /// Which quantile of all timed runs is the latency (0: the fastest).
   public var quantile: Double

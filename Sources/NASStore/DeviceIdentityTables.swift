@@ -3,10 +3,9 @@ import GRDB
 /// The migration that lets device profiles tell machines apart and marks end-to-end
 /// measurements taken on a busy machine.
 ///
-/// A profile used to be named by the CPU model string, cores, threads, backend and precision;
-/// hosts whose model string is just "AMD EPYC" ran XNNPACK 2× apart under one id. The CPU's
-/// family, model, stepping and kernel-selecting flags now go into the id too. Rows stored
-/// before keep their id, samples and networks: their identity columns stay NULL, which says
+/// The model string, cores, threads, backend and precision alone do not tell machines apart
+/// (CPUs reported only as "AMD EPYC" can run XNNPACK 2× apart), so the CPU's family, model,
+/// stepping and kernel-selecting flags go into the id too. Rows stored before this migration keep their id, samples and networks: their identity columns stay NULL, which says
 /// the identity is unknown, and they remain usable by id.
 ///
 /// End-to-end measurements read 30-40% high while other processes load the machine, so an

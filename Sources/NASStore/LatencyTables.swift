@@ -1,6 +1,6 @@
 import GRDB
 
-/// The latency issue's migration: device profiles, microbenchmark samples, whole-network
+/// The migration of the latency tables: device profiles, microbenchmark samples, whole-network
 /// timings, fitted predictors and validation results (see docs/results-schema.md).
 enum LatencyTables {
   static let name = "v2-latency"

@@ -1,6 +1,6 @@
 import GRDB
 
-/// The NetAdapt issue's migration: the path of a run (one row per iteration, the seed as
+/// The migration of NetAdapt's tables: the path of a run (one row per iteration, the seed as
 /// iteration 0) and every proposal of every iteration (see docs/results-schema.md).
 enum NetAdaptTables {
   static let name = "v3-netadapt"

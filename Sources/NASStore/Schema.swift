@@ -1,7 +1,7 @@
 import GRDB
 
-/// The versioned schema: an ordered list of named migrations. Later issues (latency,
-/// NetAdapt) append theirs to `all`; an existing database is migrated on open.
+/// The versioned schema: an ordered list of named migrations, each appended to `all` and never
+/// changed once released; an existing database is migrated on open.
 enum Schema {
   static let all: [(String, @Sendable (Database) throws -> Void)] = [
     ("v1-runs-architectures-evaluations", v1),

@@ -1,8 +1,8 @@
 import GRDB
 
 /// The migration that records which statistic of its timed runs each sample and network timing
-/// is: until 2026-12-03 `nas` stored medians, since then the fastest run (docs/latency.md, "How a
-/// network is timed"). Existing rows are medians. A fitted predictor is derived data, so the
+/// is: the median of the runs (the first statistic `nas` stored) or the fastest run (what it
+/// stores and predicts from; docs/latency.md, "How a network is timed"). Existing rows are medians. A fitted predictor is derived data, so the
 /// stored ones are dropped and refitted from the samples of the current statistic on demand.
 enum TimingStatisticTables {
   static let name = "v5-timing-statistic"

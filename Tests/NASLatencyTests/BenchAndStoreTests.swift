@@ -114,7 +114,7 @@ final class BenchAndStoreTests: XCTestCase {
     XCTAssertThrowsError(try database.predictor()) { XCTAssertTrue("\($0)".contains("run 'nas bench' first"), "\($0)") }
     let sink = MemorySink()
     _ = try Microbenchmark(rounds: 1, policy: quick, networkPolicy: .quick).run(try plan(), into: sink)
-    // Medians (an older nas's samples) are kept but neither counted nor predicted from.
+    // Medians (the first statistic nas stored) are kept but neither counted nor predicted from.
     let medians = sink.samples.map { s in
       var m = s
       m.statistic = .median
