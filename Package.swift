@@ -55,9 +55,11 @@ let package = Package(
     .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency", "NASArch", "NASSpace", "NASStore", "NASSupport", "CXNNPack"]),
     .testTarget(name: "NASTrainTests", dependencies: ["NASTrain", "NASArch", "NASSpace"]),
     .testTarget(name: "NASEvalTests", dependencies: ["NASEval", "NASTrain", "NASArch", "NASSpace"]),
-    .testTarget(name: "NASSearchTests", dependencies: ["NASSearch", "NASArch", "NASSpace", "NASStore"]),
+    .testTarget(name: "NASSearchTests", dependencies: ["NASSearch", "NASArch", "NASEval", "NASSpace", "NASStore"]),
     .testTarget(name: "NASNetAdaptTests", dependencies: ["NASNetAdapt", "NASArch", "NASSpace", "NASTrain"]),
     .testTarget(name: "NASExportTests", dependencies: ["NASExport", "NASArch", "NASSpace", "NASTrain", "NASSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-    .testTarget(name: "CLITests", dependencies: ["NASSupport", "nas"]),
+    // The tests' database writer (many processes writing one file); not part of `nas`.
+    .executableTarget(name: "nas-test-writer", dependencies: ["NASArch", "NASStore"], path: "Tests/StoreWriter"),
+    .testTarget(name: "CLITests", dependencies: ["NASSupport", "nas", "nas-test-writer"]),
   ]
 )

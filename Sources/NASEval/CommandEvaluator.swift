@@ -7,7 +7,8 @@ import NASSupport
 /// The command runs through `/bin/sh -c`; the path of a JSON file describing the architecture
 /// replaces `{}` in the command, or is appended as its last argument, and is also in
 /// `NAS_ARCH_FILE`. The file holds `hash`, `name`, `canonical` (the `.arch` text), `macs`,
-/// `params` and `architecture` (the structured units). The command prints a JSON object with a
+/// `params`, `architecture` (the structured units) and `format_version`, in the `--json` style
+/// (docs/json.md). The command prints a JSON object with a
 /// numeric `accuracy` in [0, 1] on the last line of its standard output; other numeric fields
 /// are kept as details. A timeout, a non-zero exit or a last line that is not such JSON is a
 /// failed evaluation whose message says which, with the end of the command's error output.
@@ -59,7 +60,7 @@ public final class CommandEvaluator: Evaluator {
       let request = Request(
         hash: architecture.canonicalHash, name: architecture.name, canonical: architecture.canonicalText(), macs: costs?.macs,
         params: costs?.params, architecture: architecture)
-      try Data(JSONOutput.string(request).utf8).write(to: file)
+      try Data(JSONOutput.document(request).utf8).write(to: file)
     } catch {
       return .failure(EvaluationError("cmd: cannot write the architecture file \(file.path): \(error.localizedDescription)"))
     }

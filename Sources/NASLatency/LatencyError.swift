@@ -20,6 +20,8 @@ public enum LatencyError: Error, CustomStringConvertible, Equatable, Sendable {
   case badUnit(text: String, reason: String)
   /// A value given by the user is out of range.
   case invalidArgument(String)
+  /// The latency commands that read tables found no results database at this path.
+  case noDatabase(path: String)
 
   public var description: String {
     switch self {
@@ -33,8 +35,8 @@ public enum LatencyError: Error, CustomStringConvertible, Equatable, Sendable {
     case .emptyTable(let profile):
       return "no latency samples for device profile \(profile); run 'nas bench' first (or import a CSV table)"
     case .onlyOlderSamples(let profile, let count, let statistic):
-      return "device profile \(profile) has \(count) latency samples, all \(statistic)s of their runs (an older nas); this version "
-        + "predicts from the fastest run: run 'nas bench' (or import a CSV table written since 2026-12-03) to measure them again"
+      return "device profile \(profile) has \(count) latency samples, all \(statistic)s of their runs (the first statistic nas stored); this version "
+        + "predicts from the fastest run: run 'nas bench' (or import a CSV table with a `statistic` column) to measure them again"
     case .noModel(let unit, let profile):
       return "no sample and no fitted model for '\(unit)' on device profile \(profile); run 'nas bench' for its space, then 'nas latency fit'"
     case .csv(let file, let line, let message):
@@ -43,6 +45,8 @@ public enum LatencyError: Error, CustomStringConvertible, Equatable, Sendable {
       return "cannot read unit '\(text)': \(reason)"
     case .invalidArgument(let message):
       return message
+    case .noDatabase(let path):
+      return "\(path): no results database yet; run 'nas bench' first (or pass --db PATH)"
     }
   }
 

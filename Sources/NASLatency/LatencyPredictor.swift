@@ -17,6 +17,11 @@ public struct LatencyPrediction: Codable, Sendable {
     public var unit: String
     public var microseconds: Double
     public var source: EstimateSource
+
+    enum CodingKeys: String, CodingKey {
+      case index, unit, source
+      case microseconds = "latencyUs"
+    }
   }
 
   public var milliseconds: Double
@@ -24,6 +29,11 @@ public struct LatencyPrediction: Codable, Sendable {
   public var overheadMilliseconds: Double
   public var units: [UnitRow]
   public var measuredUnits: Int { units.filter { $0.source == .measured }.count }
+
+  enum CodingKeys: String, CodingKey {
+    case units
+    case milliseconds = "latencyMs", unitsMilliseconds = "unitsMs", overheadMilliseconds = "overheadMs"
+  }
 }
 
 /// Predicts the latency of architectures on one device profile: exact lookup of measured

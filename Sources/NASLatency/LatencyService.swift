@@ -17,7 +17,7 @@ public enum LatencyService {
   }
 
   /// What ``ensureTables(store:spaces:references:threads:options:benchmark:commandLine:toolVersion:progress:shouldStop:)`` did.
-  public struct TablesOutcome: Codable, Sendable {
+  public struct TablesOutcome: Encodable, Sendable {
     public var profile: DeviceProfile
     public var run: Int64
     public var bench: Microbenchmark.Summary
@@ -45,7 +45,7 @@ public enum LatencyService {
     try store.recordProfile(profile.record)
     let run = try store.createRun(
       kind: .bench, name: "bench", commandLine: commandLine, parametersJSON: json, spacePath: spaces.first?.path,
-      spaceHash: spaces.first?.space.sourceHash, seed: options.seed, toolVersion: toolVersion, deviceProfile: profile.id)
+      spaceHash: spaces.first?.space.contentHash, seed: options.seed, toolVersion: toolVersion, deviceProfile: profile.id)
     database.run = run
     do {
       let summary = try bench.run(plan, into: database, progress: progress, shouldStop: shouldStop)

@@ -23,6 +23,11 @@ public struct ValidationResult: Codable, Sendable {
     public var correctedMeasured: Double?
     /// (predicted − correctedMeasured) / correctedMeasured, in percent.
     public var correctedErrorPercent: Double?
+
+    enum CodingKeys: String, CodingKey {
+      case name, hash, errorPercent, driftRatios, correctedErrorPercent
+      case predicted = "predictedMs", measured = "measuredMs", passes = "passesMs", correctedMeasured = "correctedMeasuredMs"
+    }
   }
 
   /// The error figures of one column of errors (in percent).
@@ -32,6 +37,10 @@ public struct ValidationResult: Codable, Sendable {
     public var within10: Double
     /// Mean of the signed errors, in percent: the level a whole validation is off by.
     public var meanError: Double
+
+    enum CodingKeys: String, CodingKey {
+      case mape = "mapePercent", within5 = "shareWithin_5Percent", within10 = "shareWithin_10Percent", meanError = "meanErrorPercent"
+    }
 
     init(_ errors: [Double]) {
       let n = Double(max(1, errors.count))
@@ -61,6 +70,13 @@ public struct ValidationResult: Codable, Sendable {
   public var rows: [Row]
   /// Nil when no references were timed.
   public var driftCorrected: DriftCorrection?
+
+  enum CodingKeys: String, CodingKey {
+    case count, passes, driftCorrected
+    case rows = "networks"
+    case rmse = "rmseMs", mape = "mapePercent", within5 = "shareWithin_5Percent", within10 = "shareWithin_10Percent"
+    case meanError = "meanErrorPercent"
+  }
 
   public init(rows: [Row], references: Int = 0, ratios: [Double] = []) {
     self.rows = rows

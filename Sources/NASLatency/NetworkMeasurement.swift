@@ -61,6 +61,11 @@ public struct UnitTiming: Codable, Sendable {
   public var index: Int
   public var key: String
   public var microseconds: Double
+
+  enum CodingKeys: String, CodingKey {
+    case index, key
+    case microseconds = "latencyUs"
+  }
 }
 
 extension NetworkTimer {

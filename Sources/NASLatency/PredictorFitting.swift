@@ -10,11 +10,17 @@ public struct ModelComparison: Codable, Sendable {
   public var mape: Double
   /// Mean signed error in percent: below zero, the form predicts too fast on average.
   public var meanError: Double
+  /// The share of held-out configurations predicted within 10%, a fraction.
   public var within10: Double
+
+  enum CodingKeys: String, CodingKey {
+    case kind, heldOut
+    case mape = "mapePercent", meanError = "meanErrorPercent", within10 = "shareWithin_10Percent"
+  }
 }
 
 /// What fitting did.
-public struct FitReport: Codable, Sendable {
+public struct FitReport: Encodable, Sendable {
   public var profile: String
   public var samples: Int
   public var configurations: Int
@@ -30,6 +36,33 @@ public struct FitReport: Codable, Sendable {
     public var name: String
     public var measured: Double
     public var predicted: Double
+
+    enum CodingKeys: String, CodingKey {
+      case name
+      case measured = "measuredMs", predicted = "predictedMs"
+    }
+  }
+
+  enum CodingKeys: String, CodingKey { case profile, samples, configurations, heldOutSet, comparisons, chosen, overhead, networks, seconds }
+
+  /// The overhead term as `--json` shows it (the stored predictor keeps ``NetworkOverhead``'s own keys).
+  struct OverheadTerm: Encodable {
+    var proportional: Double
+    var interceptUs: Double
+    var networks: Int
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(profile, forKey: .profile)
+    try c.encode(samples, forKey: .samples)
+    try c.encode(configurations, forKey: .configurations)
+    try c.encode(heldOutSet, forKey: .heldOutSet)
+    try c.encode(comparisons, forKey: .comparisons)
+    try c.encode(chosen, forKey: .chosen)
+    try c.encode(OverheadTerm(proportional: overhead.proportional, interceptUs: overhead.intercept, networks: overhead.networks), forKey: .overhead)
+    try c.encode(networks, forKey: .networks)
+    try c.encode(seconds, forKey: .seconds)
   }
 }
 

@@ -22,10 +22,22 @@ public struct NetAdaptPlan {
   /// Whether the seed already meets a target it did not choose (the search's): nothing to do.
   public var alreadyMet: Bool { !target.given && seedMs <= targetMs }
 
-  /// The message for ``alreadyMet``.
-  public var alreadyMetText: String {
-    "the seed's predicted \(Format.fixed(seedMs, 3)) ms is already at or under the \(Format.fixed(targetMs, 3)) ms target; nothing to do "
+  /// What `nas netadapt` reports when the seed already meets its search's target; nil otherwise.
+  public var alreadyMetReport: AlreadyMet? {
+    guard alreadyMet else { return nil }
+    let message =
+      "the seed's predicted \(Format.fixed(seedMs, 3)) ms is already at or under the \(Format.fixed(targetMs, 3)) ms target; nothing to do "
       + "(give --target-ms or --target-ratio to shrink it further)"
+    return AlreadyMet(seedLatencyMs: seedMs, targetMs: targetMs, continuesRun: target.origin?.run, message: message)
+  }
+
+  /// The report of a seed that already meets its search's target.
+  public struct AlreadyMet: Codable, Sendable {
+    public var alreadyMet = true
+    public var seedLatencyMs: Double
+    public var targetMs: Double
+    public var continuesRun: Int64?
+    public var message: String
   }
 }
 

@@ -49,10 +49,10 @@ public struct NetAdaptRunner {
   }
 
   /// ``prepare(stop:)`` then ``run(_:stop:)``; a seed already under its search's target is a
-  /// ``NetAdaptError/target(_:)`` here (the command checks ``NetAdaptPlan/alreadyMet`` itself).
+  /// ``NetAdaptError/target(_:)`` here (the command checks ``NetAdaptPlan/alreadyMetReport`` itself).
   public func run(stop: AtomicFlag = AtomicFlag()) throws -> NetAdaptSummary {
     let plan = try prepare(stop: stop)
-    if plan.alreadyMet { throw NetAdaptError.target(plan.alreadyMetText) }
+    if let met = plan.alreadyMetReport { throw NetAdaptError.target(met.message) }
     return try run(plan, stop: stop)
   }
 
@@ -60,7 +60,7 @@ public struct NetAdaptRunner {
   public func run(_ plan: NetAdaptPlan, stop: AtomicFlag = AtomicFlag()) throws -> NetAdaptSummary {
     let r = request
     let (store, predictor, settings, seedMs, targetMs) = (plan.store, plan.predictor, plan.settings, plan.seedMs, plan.targetMs)
-    guard let tuner = plan.tuner else { throw NetAdaptError.target(plan.alreadyMetText) }
+    guard let tuner = plan.tuner else { throw NetAdaptError.target(plan.alreadyMetReport?.message ?? "nothing to do") }
     let predict: (Architecture) throws -> Double = { try predictor.milliseconds($0) }
     let (lease, stored) = try openRun(store: store, settings: settings, origin: plan.target.origin?.run, stop: stop)
     let run = lease.run

@@ -1,5 +1,6 @@
 import Foundation
 import NASArch
+import NASEval
 import NASSpace
 import NASSupport
 
@@ -9,11 +10,11 @@ public struct SearchServices: Sendable {
   public var predictLatency: @Sendable (Architecture) throws -> Double
   /// Accuracy (or score) of each architecture of a batch, in order; a batch holds up to
   /// `--workers` candidates, which the product evaluates in separate processes.
-  public var evaluate: @Sendable ([EvaluationRequest]) -> [Result<Double, EvaluationFailure>]
+  public var evaluate: @Sendable ([EvaluationRequest]) -> [Result<Double, EvaluationError>]
 
   public init(
     predictLatency: @escaping @Sendable (Architecture) throws -> Double,
-    evaluate: @escaping @Sendable ([EvaluationRequest]) -> [Result<Double, EvaluationFailure>]
+    evaluate: @escaping @Sendable ([EvaluationRequest]) -> [Result<Double, EvaluationError>]
   ) {
     self.predictLatency = predictLatency
     self.evaluate = evaluate
@@ -25,17 +26,6 @@ public struct EvaluationRequest: Sendable {
   public var trial: Int
   public var evaluationID: Int64
   public var architecture: Architecture
-}
-
-/// Why an evaluation failed; kept as the evaluation's message.
-public struct EvaluationFailure: Error, CustomStringConvertible, Sendable {
-  public var message: String
-  public var timedOut: Bool
-  public init(_ message: String, timedOut: Bool = false) {
-    self.message = message
-    self.timedOut = timedOut
-  }
-  public var description: String { message }
 }
 
 /// Runs the ask–evaluate–tell loop of a search until its budget is spent or it is asked to stop.

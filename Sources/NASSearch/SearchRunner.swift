@@ -49,7 +49,7 @@ public struct SearchRunner {
     }
 
     let configuration = SearchConfiguration(
-      spacePath: r.spacePath, spaceHash: r.space.sourceHash, reward: r.reward, strategy: r.strategy, strategyOptions: r.strategyOptions,
+      spacePath: r.spacePath, spaceHash: r.space.contentHash, reward: r.reward, strategy: r.strategy, strategyOptions: r.strategyOptions,
       trials: r.trials, seconds: r.seconds, evaluator: local.configurationJSON, seed: r.seed, workers: r.workers,
       device: predictor.profile.id, measureTop: r.measureTop)
     let lease = try openRun(store: store, configuration: configuration, stop: stop)
@@ -170,7 +170,7 @@ public struct SearchRunner {
     guard r.resume else {
       let run = try store.createRun(
         kind: .search, name: r.name, commandLine: r.commandLine, parametersJSON: parameters, spacePath: r.spacePath,
-        spaceHash: r.space.sourceHash, seed: r.seed, toolVersion: r.toolVersion, deviceProfile: configuration.device, owner: owner)
+        spaceHash: r.space.contentHash, seed: r.seed, toolVersion: r.toolVersion, deviceProfile: configuration.device, owner: owner)
       return RunLease(store: store, run: run, owner: owner, onLost: onLost)
     }
     guard let stored = try store.latestRun(kind: .search, name: r.name) else {
@@ -208,13 +208,11 @@ public struct SearchRunner {
   // MARK: - Evaluation
 
   /// Evaluates a batch at once (one thread per candidate; each may be a child process).
-  static func evaluateConcurrently(_ archs: [Architecture], with evaluator: any Evaluator) -> [Result<Double, EvaluationFailure>] {
-    let results = UnsafeSendableBox([Result<Double, EvaluationFailure>?](repeating: nil, count: archs.count))
+  static func evaluateConcurrently(_ archs: [Architecture], with evaluator: any Evaluator) -> [Result<Double, EvaluationError>] {
+    let results = UnsafeSendableBox([Result<Double, EvaluationError>?](repeating: nil, count: archs.count))
     let lock = NSLock()
     DispatchQueue.concurrentPerform(iterations: archs.count) { i in
-      let r: Result<Double, EvaluationFailure> = evaluator.evaluate(archs[i]).map(\.value).mapError {
-        EvaluationFailure($0.message, timedOut: $0.timedOut)
-      }
+      let r = evaluator.evaluate(archs[i]).map(\.value)
       lock.lock()
       results.value[i] = r
       lock.unlock()

@@ -28,11 +28,37 @@ public enum Format {
   }
 }
 
-/// Encodes values as pretty, key-sorted JSON for `--json` output.
+/// The JSON `nas` prints and writes, in one style (docs/json.md).
 public enum JSONOutput {
+  /// The version of the `--json` documents' layout, in each as `format_version`; it changes when
+  /// a key is renamed, removed or changes meaning (new keys do not change it).
+  public static let formatVersion = 1
+
+  /// A document for other programs (`--json`, the file a `cmd:` evaluator reads): snake_case
+  /// keys with the unit in the name, sorted and indented, with `format_version` at the top.
+  public static func document<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    return String(decoding: try encoder.encode(Versioned(value: value)), as: UTF8.self)
+  }
+
+  /// Keys exactly as given, sorted and indented: stored settings (a run's parameters, compared
+  /// on resume) and the rows of SQL queries, whose names the database defines.
   public static func string<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
+  }
+
+  /// A value's own keys plus `format_version`, in one object.
+  private struct Versioned<Value: Encodable>: Encodable {
+    var value: Value
+    enum Key: String, CodingKey { case formatVersion }
+    func encode(to encoder: any Encoder) throws {
+      try value.encode(to: encoder)
+      var container = encoder.container(keyedBy: Key.self)
+      try container.encode(JSONOutput.formatVersion, forKey: .formatVersion)
+    }
   }
 }

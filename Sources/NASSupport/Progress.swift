@@ -54,11 +54,14 @@ public final class ProgressReporter: @unchecked Sendable {
     lock.lock(); defer { lock.unlock() }
     total = newTotal
   }
+  private var finished = false
 
   /// Ends the bar with a newline on a terminal.
+  /// Draws the last line; calls after the first do nothing, so `defer` can finish on errors too.
   public func finish() {
     lock.lock(); defer { lock.unlock() }
-    guard enabled else { return }
+    guard enabled, !finished else { return }
+    finished = true
     // A plain log already has the final line when the last unit was drawn.
     if isTerminal || drawnDone != done { draw(force: true) }
     if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }

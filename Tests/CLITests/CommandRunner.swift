@@ -17,21 +17,35 @@ enum CommandRunner {
   /// (`NAS_BINARY` overrides).
   static var binary: URL {
     if let path = ProcessInfo.processInfo.environment["NAS_BINARY"] { return URL(fileURLWithPath: path) }
+    return product("nas")
+  }
+
+  /// The tests' database writer (Tests/StoreWriter), built beside `nas`.
+  static var writer: URL { binary.deletingLastPathComponent().appendingPathComponent("nas-test-writer") }
+
+  static func product(_ name: String) -> URL {
     let argv0 = URL(fileURLWithPath: CommandLine.arguments.first ?? "")
     let candidates = [
       Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(), argv0.deletingLastPathComponent(),
     ] + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
     for dir in candidates {
-      let url = dir.appendingPathComponent("nas")
+      let url = dir.appendingPathComponent(name)
       if FileManager.default.isExecutableFile(atPath: url.path) { return url }
     }
-    return root.appendingPathComponent(".build/debug/nas")
+    return root.appendingPathComponent(".build/debug/\(name)")
+  }
+
+  /// Writes `rows` evaluations under a run named `tag` with the tests' database writer.
+  static func writeRows(_ db: String, rows: Int, tag: String? = nil) throws -> Result {
+    try run(["--db", db, "--rows", String(rows)] + (tag.map { ["--tag", $0] } ?? []), executable: writer)
   }
 
   /// `environment` adds to (or, with nil values, removes from) this process's environment.
-  static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String?] = [:]) throws -> Result {
+  static func run(
+    _ arguments: [String], in directory: URL? = nil, environment: [String: String?] = [:], executable: URL? = nil
+  ) throws -> Result {
     let process = Process()
-    process.executableURL = binary
+    process.executableURL = executable ?? binary
     process.arguments = arguments
     if !environment.isEmpty {
       var merged = ProcessInfo.processInfo.environment

@@ -22,8 +22,8 @@ final class LatencyMeasureCommandTests: XCTestCase {
     let units = try XCTUnwrap(object["units"] as? [[String: Any]])
     XCTAssertEqual(units.count, 4)
     XCTAssertEqual(units.first?["key"] as? String, "conv k=3 s=2 out=16 act=hswish @ 32x32x3")
-    let sum = units.compactMap { $0["microseconds"] as? Double }.reduce(0, +)
-    XCTAssertEqual(try XCTUnwrap(object["unitsMilliseconds"] as? Double), sum / 1000, accuracy: 1e-9)
-    XCTAssertGreaterThanOrEqual(try XCTUnwrap(object["medianMilliseconds"] as? Double), try XCTUnwrap(object["milliseconds"] as? Double))
+    let sum = units.compactMap { $0["latency_us"] as? Double }.reduce(0, +)
+    XCTAssertEqual(try XCTUnwrap(object["units_ms"] as? Double), sum / 1000, accuracy: 1e-9)
+    XCTAssertGreaterThanOrEqual(try XCTUnwrap(object["median_ms"] as? Double), try XCTUnwrap(object["latency_ms"] as? Double))
   }
 }

@@ -158,7 +158,7 @@ final class RunOwnershipCommandTests: XCTestCase {
     let folder = directory.appendingPathComponent("readonly")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let path = folder.appendingPathComponent("nas.sqlite").path
-    let made = try CommandRunner.run(["db", "_write-test", "--db", path, "--rows", "2"])
+    let made = try CommandRunner.writeRows(path, rows: 2)
     XCTAssertEqual(made.status, 0, made.stderr)
     for item in try FileManager.default.contentsOfDirectory(atPath: folder.path) where item.hasSuffix("-wal") || item.hasSuffix("-shm") {
       try FileManager.default.removeItem(atPath: folder.appendingPathComponent(item).path)

@@ -7,7 +7,7 @@ final class SchemaDocumentationTests: XCTestCase {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nas-doc-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let db = dir.appendingPathComponent("nas.sqlite").path
-    XCTAssertEqual(try CommandRunner.run(["db", "_write-test", "--db", db, "--rows", "5"]).status, 0)
+    XCTAssertEqual(try CommandRunner.writeRows(db, rows: 5).status, 0)
     let doc = try String(contentsOf: CommandRunner.root.appendingPathComponent("docs/results-schema.md"), encoding: .utf8)
     let block = doc.components(separatedBy: "```sql").last?.components(separatedBy: "```").first ?? ""
     let queries = block.split(separator: "\n").filter { !$0.hasPrefix("--") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }

@@ -9,9 +9,10 @@ final class StoreProcessTests: XCTestCase {
     return dir.appendingPathComponent("nas.sqlite").path
   }
 
+  /// Starts the tests' database writer.
   func launch(_ arguments: [String], output: Pipe) throws -> Process {
     let p = Process()
-    p.executableURL = CommandRunner.binary
+    p.executableURL = CommandRunner.writer
     p.arguments = arguments
     p.standardOutput = output
     p.standardError = output
@@ -33,7 +34,7 @@ final class StoreProcessTests: XCTestCase {
     var processes: [(Process, Pipe)] = []
     for w in 0..<4 {
       let pipe = Pipe()
-      processes.append((try launch(["db", "_write-test", "--db", db, "--rows", String(rows), "--tag", "w\(w)"], output: pipe), pipe))
+      processes.append((try launch(["--db", db, "--rows", String(rows), "--tag", "w\(w)"], output: pipe), pipe))
     }
     var outputs: [String] = []
     for (p, pipe) in processes {
@@ -54,7 +55,7 @@ final class StoreProcessTests: XCTestCase {
   func testKilledWriterLeavesAConsistentDatabase() throws {
     let db = try temporaryDatabase()
     let pipe = Pipe()
-    let p = try launch(["db", "_write-test", "--db", db, "--rows", "100000"], output: pipe)
+    let p = try launch(["--db", db, "--rows", "100000"], output: pipe)
     // Wait until some rows are committed, then kill without warning.
     var seen = ""
     while !seen.contains("committed 50\n") {

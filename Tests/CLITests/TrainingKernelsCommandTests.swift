@@ -74,7 +74,7 @@ final class TrainingKernelsCommandTests: XCTestCase {
       let r = try CommandRunner.run(train, environment: environment)
       XCTAssertEqual(r.status, 0, r.stderr)
       let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
-      return try XCTUnwrap(json?["trainLoss"] as? Double, r.stdout)
+      return try XCTUnwrap(json?["train_loss"] as? Double, r.stdout)
     }
     let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
       .first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ").map(String.init)) } ?? []

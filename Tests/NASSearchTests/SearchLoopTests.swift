@@ -1,5 +1,6 @@
 import Foundation
 import NASArch
+import NASEval
 import NASSpace
 import XCTest
 
@@ -137,7 +138,7 @@ final class SearchLoopTests: XCTestCase {
     let recorder = MemoryRecorder()
     let failing = SearchServices(
       predictLatency: { _ in 1 },
-      evaluate: { requests in requests.map { $0.trial % 4 == 0 ? .failure(EvaluationFailure("boom")) : .success(0.5) } })
+      evaluate: { requests in requests.map { $0.trial % 4 == 0 ? .failure(EvaluationError("boom")) : .success(0.5) } })
     let loop = SearchLoop(space: space, configuration: configuration(.random, trials: 12), services: failing, recorder: recorder, progress: nil)
     XCTAssertEqual(try loop.run(), .finished)
     XCTAssertEqual(recorder.outcomes.count, 12)

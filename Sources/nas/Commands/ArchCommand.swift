@@ -32,12 +32,12 @@ struct ArchCommand: ParsableCommand {
 
     func run() throws {
       let arch = try CLI.loadArchitecture(file, width: width, resolution: resolution)
-      let report = try CLI.check { () throws(ArchitectureError) in try ArchitectureReport(arch) }
-      guard let features else { return print(json ? try JSONOutput.string(report) : report.table()) }
+      let report = try ArchitectureReport(arch)
+      guard let features else { return print(json ? try JSONOutput.document(report) : report.table()) }
       let taps: FeatureReport
       do { taps = try FeatureReport(arch, strides: features.strides) } catch { throw CLI.Failure(description: "\(file): \(error)") }
       if json {
-        print(try JSONOutput.string(ArchitectureWithFeatures(architecture: report, features: taps)))
+        print(try JSONOutput.document(ArchitectureWithFeatures(architecture: report, features: taps)))
       } else {
         print(report.table() + "\n\n" + taps.table())
       }

@@ -42,27 +42,24 @@ struct BenchCommand: ParsableCommand {
   }
 
   func run() throws {
-    let spacePaths = spaces.isEmpty ? try LatencyFiles.shippedSpaces() : spaces
+    let spacePaths = spaces.isEmpty ? try ShippedFiles.spaces() : spaces
     let loaded = try spacePaths.map { (path: $0, space: try CLI.loadSpace($0)) }
-    var archPaths = archs
-    if !noReferences && spaces.isEmpty { archPaths += LatencyFiles.shippedReferences() }
+    let archPaths = archs + (!noReferences && spaces.isEmpty ? ShippedFiles.references() : [])
     let references = try archPaths.map { try CLI.loadArchitecture($0) }
-    let store = try LatencyFiles.openStore(db)
+    let store = try ResultsStore.open(path: db)
     let interrupt = Interrupt.install(message: "stopping after this chunk (Ctrl-C again to quit now)")
     let progress = ProgressReporter(label: "samples", total: 0, enabled: !quiet)
     let outcome: LatencyService.TablesOutcome
     do {
+      defer { progress.finish() }
       outcome = try LatencyService.ensureTables(
         store: store, spaces: loaded, references: references, threads: threads,
         options: BenchPlan.Options(offGridNetworksPerSpace: offgrid, fitNetworksPerSpace: fitNetworks, seed: seed),
         benchmark: Microbenchmark(threads: threads, rounds: rounds, seed: seed), commandLine: CommandLine.arguments.joined(separator: " "),
         toolVersion: NASVersion.string, progress: progress, shouldStop: { interrupt.isSet })
-    } catch {
-      throw CLI.Failure(description: "\(error)")
     }
-    progress.finish()
     if json {
-      print(try JSONOutput.string(outcome))
+      print(try JSONOutput.document(outcome))
       return
     }
     let b = outcome.bench
@@ -76,35 +73,6 @@ struct BenchCommand: ParsableCommand {
       print("interrupted: run the same command again to resume (run \(outcome.run))")
       throw ExitCode(130)
     }
-    if let fit = outcome.fit { print(LatencyFitText.render(fit)) }
-  }
-}
-
-/// Default files and the database for the latency commands.
-enum LatencyFiles {
-  static func shippedSpaces() throws -> [String] {
-    let dir = "search-spaces"
-    let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".space") }.sorted()
-    guard !files.isEmpty else {
-      throw CLI.Failure(description: "no search-spaces/*.space here; run from the repository root or pass --space FILE")
-    }
-    return files.map { "\(dir)/\($0)" }
-  }
-
-  static func shippedReferences() -> [String] {
-    let dir = "search-spaces/reference"
-    let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".arch") }.sorted()
-    return files.map { "\(dir)/\($0)" }
-  }
-
-  static func openStore(_ path: String) throws -> ResultsStore {
-    do { return try ResultsStore.open(path: path) } catch { throw CLI.Failure(description: "\(error)") }
-  }
-
-  static func openExisting(_ path: String) throws -> ResultsStore {
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw CLI.Failure(description: "\(path): no results database yet; run 'nas bench' first (or pass --db PATH)")
-    }
-    return try openStore(path)
+    if let fit = outcome.fit { print(fit.text) }
   }
 }

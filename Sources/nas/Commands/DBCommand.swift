@@ -7,15 +7,13 @@ import NASSupport
 struct DBCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "db", abstract: "Query the results database (opened read-only).",
-    subcommands: [Runs.self, Top.self, Show.self, Pareto.self, Export.self, SQL.self, WriteTest.self])
+    subcommands: [Runs.self, Top.self, Show.self, Pareto.self, Export.self, SQL.self])
 
   struct Options: ParsableArguments {
     @Option(help: "The results database.") var db = ResultsStore.defaultPath
     @Flag(help: "Print JSON.") var json = false
 
-    func open() throws -> ResultsStore {
-      do { return try ResultsStore.openReadOnly(path: db) } catch { throw CLI.Failure(description: "\(error)") }
-    }
+    func open() throws -> ResultsStore { try ResultsStore.openReadOnly(path: db) }
 
     func print(_ result: QueryResult) throws {
       if json {
@@ -43,10 +41,7 @@ struct DBCommand: ParsableCommand {
       }
     }
 
-    func run(_ body: (ResultsStore) throws -> QueryResult) throws {
-      let store = try open()
-      do { try print(try body(store)) } catch let e as StoreError { throw CLI.Failure(description: e.description) }
-    }
+    func run(_ body: (ResultsStore) throws -> QueryResult) throws { try print(try body(try open())) }
   }
 
   struct Runs: ParsableCommand {
@@ -84,24 +79,15 @@ struct DBCommand: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Every evaluation of a run as CSV or JSON.")
     @Option(help: "The results database.") var db = ResultsStore.defaultPath
     @Option(name: .customLong("run"), help: "The run.") var runID: Int64
-    @Option(help: "csv or json.") var format = "csv"
+    @Option(help: "csv or json.") var format: Format = .csv
 
-    func validate() throws {
-      guard format == "csv" || format == "json" else { throw ValidationError("--format must be csv or json, not '\(format)'") }
-    }
+    enum Format: String, ExpressibleByArgument { case csv, json }
 
     func run() throws {
-      let options = try Options.parse(["--db", db] + (format == "json" ? ["--json"] : []))
-      let store = try options.open()
-      let result: QueryResult
-      do { result = try store.evaluations(run: runID) } catch { throw CLI.Failure(description: "\(error)") }
-      if format == "json" { return try options.print(result) }
-      func field(_ s: String?) -> String {
-        guard let s else { return "" }
-        return s.contains(where: { ",\"\n".contains($0) }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-      }
-      print(result.columns.joined(separator: ","))
-      for row in result.rows { print(row.map(field).joined(separator: ",")) }
+      let options = try Options.parse(["--db", db] + (format == .json ? ["--json"] : []))
+      let result = try options.open().evaluations(run: runID)
+      if format == .json { return try options.print(result) }
+      print(result.csv, terminator: "")
     }
   }
 
@@ -126,47 +112,9 @@ struct DBCommand: ParsableCommand {
         _ = try store.streamQuery(statement, limits: limits, columns: output.begin, row: output.append)
         output.end()
       } catch let error as QueryLimitError {
+        // The rows so far stay readable (a closed table or JSON array) above the message.
         output.end()
-        throw CLI.Failure(description: error.description)
-      } catch {
-        throw CLI.Failure(description: "\(error)")
-      }
-    }
-  }
-
-  /// Writes rows as fast as it can; used by the multi-process tests and as the `nas db` tests'
-  /// fixture. Accuracy and latency follow the row number (a cycle of ten, the second ten slower)
-  /// so orderings and the Pareto front have something to show.
-  struct WriteTest: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "_write-test", abstract: "Test helper.", shouldDisplay: false)
-    @Option var db: String
-    @Option var rows = 100
-    @Option var tag = "w"
-
-    func run() throws {
-      do {
-        let store = try ResultsStore.open(path: db)
-        let runID = try store.createRun(
-          kind: .bench, name: tag, commandLine: "nas db _write-test", parametersJSON: "{}", spacePath: nil, spaceHash: nil,
-          seed: nil, toolVersion: NASVersion.string, deviceProfile: nil)
-        for i in 0..<rows {
-          let arch = Architecture(
-            inputSize: 8 + i % 64, inputChannels: 3, classes: 4,
-            units: [
-              Unit(role: .stem, op: .conv, kernel: 3, stride: 2, outChannels: 8, activation: .relu),
-              Unit(role: .head, op: .pool), Unit(role: .classifier, op: .classifier, outChannels: 4, normalization: .none),
-            ])
-          let accuracy = Double(50 + 4 * (i % 10)) / 100
-          let latency = Double(2 + 2 * (i % 10) + i / 10 % 2) / 2
-          let id = try store.beginEvaluation(
-            run: runID, architecture: arch, trial: i + 1, evaluator: "test", evaluatorConfigJSON: "{}", predictedLatencyMs: latency,
-            deviceProfile: nil)
-          try store.finishEvaluation(
-            id, .init(status: "ok", accuracy: accuracy, reward: accuracy - latency / 100, message: nil, reused: false, wallSeconds: 0))
-          FileHandle.standardOutput.write(Data("committed \(i + 1)\n".utf8))
-        }
-      } catch {
-        throw CLI.Failure(description: "\(error)")
+        throw error
       }
     }
   }

@@ -45,12 +45,7 @@ struct ExportCommand: ParsableCommand {
   func run() throws {
     let arch = try CLI.loadArchitecture(file, width: width, resolution: resolution)
     let options = ExportOptions(featureStrides: features?.strides ?? [], keepBatchNorm: keepBn, toolVersion: NASVersion.string)
-    let source: ExportSource
-    do {
-      source = try Exporter.export(arch, weightsPath: weights, format: format, options: options, to: out)
-    } catch {
-      throw CLI.Failure(description: "\(error)")
-    }
+    let source = try Exporter.export(arch, weightsPath: weights, format: format, options: options, to: out)
     let a = source.architecture
     let what = source.trained ? "trained weights" : "initialised weights"
     let outputs = features.map { $0.strides.map { "stride \($0)" }.joined(separator: ", ") } ?? "logits"

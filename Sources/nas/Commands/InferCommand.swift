@@ -1,7 +1,6 @@
 import ArgumentParser
-import Foundation
 import NASArch
-import NASSpace
+import NASExport
 import NASSupport
 import NASTrain
 
@@ -43,17 +42,6 @@ struct InferCommand: ParsableCommand {
     }
   }
 
-  /// Everything the run needs, checked: the network to run (with its weights loaded), the
-  /// feature taps and the shape of the input.
-  struct Plan {
-    var network: Network<Float>
-    var taps: [FeatureTap]
-    var units: [Int]
-    var inputShape: [Int]
-    /// Whether the weights' network is the architecture's proxy rather than the file's.
-    var runsProxy: Bool
-  }
-
   func validate() throws {
     try ArchCommand.checkOverrides(width: width, resolution: resolution)
     try OptionChecks.positive(threads, "--threads")
@@ -65,67 +53,24 @@ struct InferCommand: ParsableCommand {
     try OptionChecks.inputFile(input, "--input")
     try OptionChecks.inputFile(weights, "--weights")
     try OptionChecks.outputFolder(output, "--output")
-    _ = try plan()
+    _ = try job()
   }
 
   /// Loads and checks the architecture, the weights and the input's header (not its data).
-  func plan() throws -> Plan {
-    let deployment = try CLI.loadArchitecture(file, width: width, resolution: resolution)
-    var architecture = deployment
-    var weightSet: WeightSet?
-    do {
-      if let weights {
-        let set = try Safetensors.read(path: weights)
-        if let text = try set.trainedArchitectureText(for: deployment, file: weights) {
-          architecture = try DSL.parseArchitecture(text, file: "\(weights) (metadata \(WeightSet.architectureTextKey))")
-        }
-        weightSet = set
-      }
-    } catch let error as CustomStringConvertible {
-      throw CLI.Failure(description: error.description)
-    }
-    let taps: [FeatureTap]
-    do { taps = try architecture.featureTaps(strides: features?.strides ?? []) } catch {
-      throw CLI.Failure(description: "\(file): \(error)")
-    }
-    do {
-      let network = try Network<Float>(architecture, seed: seed ?? 0, threads: threads)
-      if let weightSet { try network.load(weightSet) }
-      let header = try NumpyArray.readHeader(path: input)
-      let requested = Array(Set((units?.indices ?? []) + taps.map(\.unit))).sorted()
-      do { try architecture.checkInference(inputShape: header.shape, units: requested) } catch {
-        if case .inputShape = error { throw CLI.Failure(description: "\(input): \(error)") }
-        throw CLI.Failure(description: "--units: \(error)")
-      }
-      return Plan(network: network, taps: taps, units: units?.indices ?? [], inputShape: header.shape, runsProxy: architecture != deployment)
-    } catch let error as CustomStringConvertible {
-      throw CLI.Failure(description: error.description)
-    }
+  func job() throws -> InferenceJob {
+    try InferenceJob.prepare(
+      try CLI.loadArchitecture(file, width: width, resolution: resolution), file: file, weightsPath: weights,
+      featureStrides: features?.strides ?? [], units: units?.indices ?? [], input: input, seed: seed ?? 0, threads: threads)
   }
 
   func run() throws {
-    let plan = try plan()
-    if plan.runsProxy {
-      let a = plan.network.architecture
+    let job = try job()
+    if job.runsProxy {
+      let a = job.network.architecture
       print("running the network the weights were trained for: \(a.name ?? "proxy") \(a.shortHash) (\(a.inputShape), \(a.classes) classes)")
     }
-    let result: InferenceResult
-    do {
-      let images = try NumpyArray.read(path: input)
-      result = try plan.network.infer(images, units: Array(Set(plan.units + plan.taps.map(\.unit))))
-    } catch let error as CustomStringConvertible {
-      throw CLI.Failure(description: error.description)
-    }
-    do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
-      throw CLI.Failure(description: "--output \(output): cannot create the folder (\(error.localizedDescription))")
-    }
-    var files: [(name: String, array: NumpyArray)] = [("logits", result.logits)]
-    files += plan.taps.map { ($0.name, result.units[$0.unit]!) }
-    files += Array(Set(plan.units)).sorted().map { ("unit\($0)", result.units[$0]!) }
-    for (name, array) in files {
-      let path = URL(fileURLWithPath: output).appendingPathComponent("\(name).npy").path
-      do { try array.write(to: path) } catch { throw CLI.Failure(description: error.description) }
-      print("wrote \(path) [\(array.shape.map(String.init).joined(separator: ", "))]")
+    for (path, shape) in try job.run(input: input, output: output) {
+      print("wrote \(path) [\(shape.map(String.init).joined(separator: ", "))]")
     }
   }
 }

@@ -25,17 +25,12 @@ struct LatencyProfileOptions: ParsableArguments {
   }
 
   func open() throws -> (ResultsStore, DeviceProfile) {
-    let store = try LatencyFiles.openExisting(db)
-    do {
-      return (store, try LatencyDatabase.resolveProfile(id: device, threads: threads, in: store))
-    } catch { throw CLI.Failure(description: "\(error)") }
+    let store = try LatencyTableTransfer.openExisting(db)
+    return (store, try LatencyDatabase.resolveProfile(id: device, threads: threads, in: store))
   }
 
   func predictor() throws -> LatencyPredictor {
-    let store = try LatencyFiles.openExisting(db)
-    do { return try LatencyService.predictor(store: store, profileID: device, threads: threads) } catch {
-      throw CLI.Failure(description: "\(error)")
-    }
+    try LatencyService.predictor(store: try LatencyTableTransfer.openExisting(db), profileID: device, threads: threads)
   }
 }
 
@@ -49,35 +44,8 @@ struct LatencyPredict: ParsableCommand {
   func run() throws {
     let arch = try CLI.loadArchitecture(file)
     let predictor = try profile.predictor()
-    let p = try LatencyCLI.run { () throws(LatencyError) in try predictor.predict(arch) }
-    if json {
-      print(try JSONOutput.string(LatencyPredictOutput(file: file, profile: predictor.profile.id, prediction: p)))
-      return
-    }
-    var t = TextTable(headers: ["unit", "configuration", "us", "from"], rightAligned: [0, 2])
-    for u in p.units { t.append([String(u.index), u.unit, Format.fixed(u.microseconds, 1), u.source.rawValue]) }
-    print(t.render())
-    print(
-      "\n\(file): predicted \(Format.fixed(p.milliseconds, 3)) ms on \(predictor.profile.id) (\(predictor.profile.summary))"
-        + "\nunits \(Format.fixed(p.unitsMilliseconds, 3)) ms (\(p.measuredUnits) of \(p.units.count) measured, the rest from the fitted model)"
-        + " + network overhead \(Format.fixed(p.overheadMilliseconds, 3)) ms")
-  }
-}
-
-struct LatencyPredictOutput: Encodable {
-  var file: String
-  var profile: String
-  var milliseconds: Double
-  var unitsMilliseconds: Double
-  var overheadMilliseconds: Double
-  var units: [LatencyPrediction.UnitRow]
-  init(file: String, profile: String, prediction p: LatencyPrediction) {
-    self.file = file
-    self.profile = profile
-    milliseconds = p.milliseconds
-    unitsMilliseconds = p.unitsMilliseconds
-    overheadMilliseconds = p.overheadMilliseconds
-    units = p.units
+    let report = LatencyPredictionReport(file: file, profile: predictor.profile, prediction: try predictor.predict(arch))
+    print(json ? try JSONOutput.document(report) : report.text)
   }
 }
 
@@ -86,65 +54,24 @@ struct LatencyFit: ParsableCommand {
     commandName: "fit",
     abstract: "Fit the latency predictor from the stored samples and whole-network timings, and store it.")
   @OptionGroup var profile: LatencyProfileOptions
-  @Option(help: "Force a model form (macs, features, local); default: the lowest held-out error.") var model: String?
+  @Option(help: "Force a model form (macs, features, local); default: the lowest held-out error.") var model: UnitLatencyModel.Kind?
   @Flag(help: "Print JSON.") var json = false
 
-  func validate() throws {
-    if let model, UnitLatencyModel.Kind(rawValue: model) == nil {
-      throw ValidationError("--model must be macs, features or local, not '\(model)'")
-    }
-  }
-
   func run() throws {
-    let kind = model.flatMap(UnitLatencyModel.Kind.init(rawValue:))
     let (store, p) = try profile.open()
-    let report: FitReport
-    do { report = try LatencyDatabase(store: store, profile: p).fit(kind: kind).1 } catch {
-      throw CLI.Failure(description: "\(error)")
-    }
-    print(json ? try JSONOutput.string(report) : LatencyFitText.render(report))
+    let report = try LatencyDatabase(store: store, profile: p).fit(kind: model).1
+    print(json ? try JSONOutput.document(report) : report.text)
   }
 }
 
-/// The text form of a fit report.
-enum LatencyFitText {
-  static func render(_ r: FitReport) -> String {
-    var out = "fitted on \(r.samples) samples of \(r.configurations) configurations (profile \(r.profile)) in \(Format.fixed(r.seconds, 2)) s\n"
-    var t = TextTable(headers: ["model", "held-out", "MAPE %", "mean error %", "within 10%", ""], rightAligned: [1, 2, 3, 4])
-    for c in r.comparisons {
-      t.append([
-        c.kind.rawValue, String(c.heldOut), Format.fixed(c.mape, 2), Format.fixed(c.meanError, 2), Format.fixed(100 * c.within10, 1) + "%",
-        c.kind == r.chosen ? "chosen" : "",
-      ])
-    }
-    out += "unit models on \(r.heldOutSet) (fitted without them):\n" + t.render() + "\n"
-    out += String(
-      format: "network overhead: measured = %.4f x sum of units + %.1f us (from %d networks)", 1 + r.overhead.proportional, r.overhead.intercept,
-      r.overhead.networks)
-    if !r.networks.isEmpty {
-      let errors = r.networks.map { abs($0.predicted - $0.measured) / $0.measured }
-      out += String(format: "; on them MAPE %.2f%%, worst %.1f%%", 100 * errors.reduce(0, +) / Double(errors.count), 100 * (errors.max() ?? 0))
-    }
-    return out
-  }
-}
+extension UnitLatencyModel.Kind: ExpressibleByArgument {}
 
 struct LatencyProfiles: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "profiles", abstract: "List the device profiles with samples.")
   @Option(help: "The results database.") var db = ResultsStore.defaultPath
 
   func run() throws {
-    let store = try LatencyFiles.openExisting(db)
-    var t = TextTable(
-      headers: ["id", "cpu", "cores", "threads", "backend", "precision", "samples", "configurations", "cpu identity"], rightAligned: [2, 3, 6, 7])
-    for p in try store.profiles() {
-      let counts = try store.sampleCounts(profile: p.id, statistic: SampleStatistic.current.rawValue)
-      t.append([
-        p.id, p.cpuModel, String(p.cores), String(p.threads), "\(p.backend) \(p.backendVersion)", p.precision,
-        String(counts.values.reduce(0, +)), String(counts.count), DeviceProfile(record: p).identityText,
-      ])
-    }
-    print(t.render())
+    print(try LatencyTableTransfer.profilesTable(store: try LatencyTableTransfer.openExisting(db)).render())
   }
 }
 
@@ -177,69 +104,9 @@ struct LatencyMeasure: ParsableCommand {
     var policy = NetworkTimingPolicy.standard
     policy.rounds = rounds
     policy.roundMilliseconds = roundMs
-    let m = try LatencyCLI.run { () throws(LatencyError) in try NetworkTimer.measure(arch, threads: threads, policy: policy) }
-    var units: [UnitTiming]?
-    if perUnit {
-      units = try LatencyCLI.run { () throws(LatencyError) in try NetworkTimer.measureUnits(arch, threads: threads) }
-    }
-    if json {
-      print(try JSONOutput.string(LatencyMeasureOutput(m, file: file, units: units)))
-      return
-    }
-    if let units {
-      for u in units { print(String(format: "%3d %10.1f us  %@", u.index, u.microseconds, u.key)) }
-      let sum = units.reduce(0) { $0 + $1.microseconds }
-      print(String(format: "sum of units %.3f ms, network %.3f ms, ratio %.3f", sum / 1000, m.milliseconds, m.milliseconds * 1000 / sum))
-    }
-    print("\(file): \(m.name ?? m.hash.prefix(12).description)  \(Format.si(Double(m.macs))) MACs  \(Format.grouped(m.params)) params")
-    print(
-      "latency \(Format.fixed(m.milliseconds, 3)) ms (fastest of \(m.timing.runs) runs in \(m.policy.rounds) rounds; median \(Format.fixed(m.timing.median / 1000, 3)), "
-        + "p10 \(Format.fixed(m.timing.p10 / 1000, 3)), p90 \(Format.fixed(m.timing.p90 / 1000, 3)), "
-        + "MAD \(Format.fixed(m.timing.mad / 1000, 3)) ms) on \(m.threads) thread\(m.threads == 1 ? "" : "s")")
-  }
-}
-
-struct LatencyMeasureOutput: Encodable {
-  var file: String
-  var name: String?
-  var hash: String
-  var macs: Int
-  var params: Int
-  var threads: Int
-  var runs: Int
-  var milliseconds: Double
-  var p10Milliseconds: Double
-  var p90Milliseconds: Double
-  var madMilliseconds: Double
-  var minimumMilliseconds: Double
-  var medianMilliseconds: Double
-  var buildSeconds: Double
-  /// With `--per-unit`: every unit timed on its own, and their sum.
-  var units: [UnitTiming]?
-  var unitsMilliseconds: Double?
-  init(_ m: NetworkMeasurement, file: String, units: [UnitTiming]? = nil) {
-    self.file = file
-    name = m.name
-    hash = m.hash
-    macs = m.macs
-    params = m.params
-    threads = m.threads
-    runs = m.timing.runs
-    milliseconds = m.milliseconds
-    p10Milliseconds = m.timing.p10 / 1000
-    p90Milliseconds = m.timing.p90 / 1000
-    madMilliseconds = m.timing.mad / 1000
-    minimumMilliseconds = m.timing.minimum / 1000
-    medianMilliseconds = m.timing.median / 1000
-    buildSeconds = m.buildSeconds
-    self.units = units
-    unitsMilliseconds = units.map { $0.reduce(0) { $0 + $1.microseconds } / 1000 }
-  }
-}
-
-/// Turns latency errors into clean command-line failures.
-enum LatencyCLI {
-  static func run<T>(_ body: () throws(LatencyError) -> T) throws -> T {
-    do { return try body() } catch { throw CLI.Failure(description: error.description) }
+    let report = NetworkMeasurementReport(
+      file: file, measurement: try NetworkTimer.measure(arch, threads: threads, policy: policy),
+      units: perUnit ? try NetworkTimer.measureUnits(arch, threads: threads) : nil)
+    print(json ? try JSONOutput.document(report) : report.text)
   }
 }

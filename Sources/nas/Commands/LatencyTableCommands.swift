@@ -14,15 +14,12 @@ struct LatencyExport: ParsableCommand {
 
   func run() throws {
     let (store, p) = try profile.open()
-    let samples: [LatencySample]
-    do { samples = try LatencyDatabase(store: store, profile: p).samples(statistic: nil) } catch { throw CLI.Failure(description: "\(error)") }
-    guard !samples.isEmpty else { throw CLI.Failure(description: LatencyError.emptyTable(profile: p.id).description) }
-    let text = LatencyCSV.write(samples, profile: p)
+    let (text, samples) = try LatencyTableTransfer.exportCSV(store: store, profile: p)
     if file == "-" {
       print(text, terminator: "")
     } else {
-      do { try OutputFile.write(text, to: file) } catch { throw CLI.Failure(description: error.description) }
-      printError("\(file): \(samples.count) samples of profile \(p.id)")
+      try OutputFile.write(text, to: file)
+      printError("\(file): \(samples) samples of profile \(p.id)")
     }
   }
 }
@@ -43,26 +40,6 @@ struct LatencyImport: ParsableCommand {
     do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
       throw CLI.Failure(description: "\(file): cannot read (\(error.localizedDescription))")
     }
-    let groups = try LatencyCLI.run { () throws(LatencyError) in try LatencyCSV.read(text, file: file) }
-    let store = try LatencyFiles.openStore(db)
-    for (profile, samples) in groups {
-      do {
-        let database = try LatencyDatabase(store: store, profile: profile)
-        try database.importSamples(samples)
-        let older = samples.filter { $0.statistic != .current }.count
-        guard older < samples.count else {
-          print(
-            "\(profile.id) (\(profile.summary)): imported \(samples.count) samples, all medians of their runs (an older nas); kept, "
-              + "but this version predicts from the fastest run: measure again with 'nas bench' built for that device")
-          continue
-        }
-        let report = try database.fit().1
-        print(
-          "\(profile.id) (\(profile.summary)): imported \(samples.count) samples\(older > 0 ? " (\(older) older medians, not used)" : ""); "
-            + "predictor fitted (\(report.chosen.rawValue) model)")
-      } catch {
-        throw CLI.Failure(description: "\(error)")
-      }
-    }
+    for imported in try LatencyTableTransfer.importCSV(text, file: file, store: try ResultsStore.open(path: db)) { print(imported.text) }
   }
 }

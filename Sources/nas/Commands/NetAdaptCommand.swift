@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NASNetAdapt
 import NASStore
+import NASSupport
 
 /// `nas netadapt`: MobileNetV3-style layer-wise shrinking of an architecture to a latency target.
 struct NetAdaptCommand: ParsableCommand {
@@ -42,7 +43,7 @@ struct NetAdaptCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Latency cut per iteration, as a fraction of the seed's latency.") var stepRatio = 0.01
   @Option(parsing: .unconditional, help: "Fine-tune steps per proposal.") var shortSteps = 20
   @Option(parsing: .unconditional, help: "Epochs of the final fine-tune (and of the seed's training without --weights).") var longEpochs = 1.0
-  @Option(help: "slope (accuracy change per ms saved, MobileNetV3) or accuracy (original NetAdapt).") var select = "slope"
+  @Option(help: "slope (accuracy change per ms saved, MobileNetV3) or accuracy (original NetAdapt).") var select: NetAdaptSelection = .slope
   @Option(help: "Only 'train': NetAdapt fine-tunes inherited weights, which the other evaluators cannot.") var evaluator = "train"
   @Option(help: "fashion-mnist or a directory of IDX or CIFAR-10 files.") var data = "fashion-mnist"
   @Option(parsing: .unconditional, help: "Images per training step.") var batchSize = 128
@@ -66,7 +67,6 @@ struct NetAdaptCommand: ParsableCommand {
     guard evaluator == "train" else {
       throw ValidationError("--evaluator must be train: NetAdapt fine-tunes each proposal from inherited weights, which \(evaluator) cannot do")
     }
-    guard NetAdaptSelection(rawValue: select) != nil else { throw ValidationError("--select must be slope or accuracy, not '\(select)'") }
     do { try settings.validate() } catch { throw ValidationError(error.description) }
     try OptionChecks.positive(lr, "--lr")
     try OptionChecks.positive(shortLr, "--short-lr")
@@ -84,7 +84,7 @@ struct NetAdaptCommand: ParsableCommand {
     s.stepRatio = stepRatio
     s.shortSteps = shortSteps
     s.longEpochs = longEpochs
-    s.selection = NetAdaptSelection(rawValue: select) ?? .slope
+    s.selection = select
     s.divisor = divisor
     s.data = data
     s.maxDownsampling = maxDownsampling
@@ -99,15 +99,6 @@ struct NetAdaptCommand: ParsableCommand {
     return s
   }
 
-  /// What `--json` prints when the seed already meets its search's target.
-  struct AlreadyMet: Codable {
-    var alreadyMet = true
-    var seedLatencyMs: Double
-    var targetMs: Double
-    var continuesRun: Int64?
-    var message: String
-  }
-
   func run() throws {
     let arch = try CLI.loadArchitecture(seed)
     var request = NetAdaptRequest(seedPath: seed, seed: arch, settings: settings, databasePath: db)
@@ -119,19 +110,15 @@ struct NetAdaptCommand: ParsableCommand {
     request.toolVersion = NASVersion.string
     let interrupt = Interrupt.install(message: "stopping after the current proposal (Ctrl-C again to quit now; --resume continues)")
     let runner = NetAdaptRunner(request: request, log: { FileHandleWriter.writeStderr($0 + "\n") }, showProgress: !quiet)
-    let summary: NetAdaptSummary
-    do {
-      let plan = try runner.prepare(stop: interrupt.flag)
-      if plan.alreadyMet {
-        let met = AlreadyMet(seedLatencyMs: plan.seedMs, targetMs: plan.targetMs, continuesRun: plan.target.origin?.run, message: plan.alreadyMetText)
-        print(json ? try CLI.snakeCaseJSON(met) : met.message)
-        return
-      }
-      summary = try runner.run(plan, stop: interrupt.flag)
-    } catch {
-      throw CLI.Failure(description: "\(error)")
+    let plan = try runner.prepare(stop: interrupt.flag)
+    if let met = plan.alreadyMetReport {
+      print(json ? try JSONOutput.document(met) : met.message)
+      return
     }
-    print(json ? try CLI.snakeCaseJSON(summary) : summary.text(databasePath: db))
+    let summary = try runner.run(plan, stop: interrupt.flag)
+    print(json ? try JSONOutput.document(summary) : summary.text(databasePath: db))
     if summary.interrupted { throw ExitCode(130) }
   }
 }
+
+extension NetAdaptSelection: ExpressibleByArgument {}

@@ -19,7 +19,7 @@ struct ScoreCommand: ParsableCommand {
       """)
 
   @Argument(help: "An .arch file.") var file: String
-  @Option(help: "zen, naswot or synflow.") var proxy: String
+  @Option(help: "zen, naswot or synflow.") var proxy: ZeroCostProxy
   @Option(help: "Data set whose image shape (and NASWOT images) the proxy network takes.") var data = "fashion-mnist"
   @Option(parsing: .unconditional, help: "Seed for initialisation, inputs and the NASWOT batch.") var seed: UInt64 = 0
   @Option(parsing: .unconditional, help: "Zen-score repeats.") var repeats = 32
@@ -28,21 +28,7 @@ struct ScoreCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Threads.") var threads = 2
   @Flag(help: "Print JSON.") var json = false
 
-  struct Report: Encodable {
-    var architecture: String?
-    var hash: String
-    var proxy: String
-    var score: Double
-    var standardDeviation: Double?
-    var repeats: Int
-    var seconds: Double
-    var proxyMACs: Int?
-    var params: Int?
-    var evaluatorConfiguration: String
-  }
-
   func validate() throws {
-    guard ZeroCostProxy(rawValue: proxy) != nil else { throw ValidationError("--proxy must be zen, naswot or synflow, not '\(proxy)'") }
     try OptionChecks.positive(repeats, "--repeats")
     if let batch { try OptionChecks.atLeast(2, batch, "--batch", why: " (batch norm needs two images)") }
     try OptionChecks.positive(maxDownsampling, "--max-downsampling")
@@ -51,37 +37,17 @@ struct ScoreCommand: ParsableCommand {
   }
 
   func run() throws {
-    let kind = ZeroCostProxy(rawValue: proxy)!
     let arch = try CLI.loadArchitecture(file)
-    _ = try CLI.check { () throws(ArchitectureError) in try arch.placedUnits() }
     var settings = ZeroCostSettings(zenRepeats: repeats, seed: seed)
     if let batch {
       settings.zenBatch = batch
       settings.naswotBatch = batch
     }
-    let evaluator: ZeroCostEvaluator
-    do {
-      evaluator = try ZeroCostEvaluator(
-        configuration: .init(proxy: kind, data: data, maxDownsampling: maxDownsampling, settings: settings), threads: threads)
-    } catch {
-      throw CLI.Failure(description: error.description)
-    }
-    let e: Evaluation
-    switch evaluator.evaluate(arch) {
-    case .success(let v): e = v
-    case .failure(let f): throw CLI.Failure(description: "\(proxy): \(f.message)")
-    }
-    let r = Report(
-      architecture: arch.name, hash: arch.canonicalHash, proxy: proxy, score: e.value, standardDeviation: e.details["standard_deviation"],
-      repeats: Int(e.details["repeats"] ?? 1), seconds: e.seconds, proxyMACs: e.details["proxy_macs"].map { Int($0) },
-      params: e.details["params"].map { Int($0) }, evaluatorConfiguration: evaluator.configurationJSON)
-    if json {
-      print(try JSONOutput.string(r))
-      return
-    }
-    var line = "\(arch.name ?? "architecture") \(arch.shortHash): \(proxy) \(Format.fixed(e.value, 4))"
-    if let sd = r.standardDeviation { line += " (sd \(Format.fixed(sd, 4)) over \(r.repeats) draws)" }
-    line += " in \(Format.fixed(e.seconds, 2)) s"
-    print(line)
+    let evaluator = try ZeroCostEvaluator(
+      configuration: .init(proxy: proxy, data: data, maxDownsampling: maxDownsampling, settings: settings), threads: threads)
+    let report = try evaluator.report(arch)
+    print(json ? try JSONOutput.document(report) : report.text)
   }
 }
+
+extension ZeroCostProxy: ExpressibleByArgument {}

@@ -25,7 +25,7 @@ struct SearchCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Reward exponent on both sides of the target (soft constraint).") var w: Double?
   @Option(parsing: .unconditional, help: "Reward exponent where LAT <= T.") var alpha: Double?
   @Option(parsing: .unconditional, help: "Reward exponent where LAT > T.") var beta: Double?
-  @Option(help: "ppo, evolution or random.") var strategy = "ppo"
+  @Option(help: "ppo, evolution or random.") var strategy: StrategyKind = .ppo
   @Option(parsing: .unconditional, help: "Budget in trials (default 20 unless --time is given).") var trials: Int?
   @Option(help: "Budget in time, e.g. 10m or 1h30m (with --trials, whichever comes first).") var time: String?
   @OptionGroup var evaluation: EvaluatorOptions
@@ -46,7 +46,6 @@ struct SearchCommand: ParsableCommand {
     guard targetMs > 0, targetMs.isFinite else { throw ValidationError("--target-ms must be a positive number of milliseconds") }
     if w != nil && (alpha != nil || beta != nil) { throw ValidationError("give --w, or --alpha and --beta, not both") }
     if w == nil && (alpha == nil) != (beta == nil) { throw ValidationError("--alpha and --beta go together (or use --w for both)") }
-    guard StrategyKind(rawValue: strategy) != nil else { throw ValidationError("--strategy must be ppo, evolution or random, not '\(strategy)'") }
     try OptionChecks.positive(trials, "--trials")
     if let time, DurationText.seconds(time) == nil { throw ValidationError("--time must be a duration like 90s, 10m or 1h30m, not '\(time)'") }
     guard workers >= 1, workers <= 64 else { throw ValidationError("--workers must be between 1 and 64") }
@@ -69,7 +68,7 @@ struct SearchCommand: ParsableCommand {
     let loaded = try CLI.loadSpace(space)
     let seconds = time.flatMap(DurationText.seconds)
     var request = SearchRequest(
-      spacePath: space, space: loaded, reward: reward, strategy: StrategyKind(rawValue: strategy)!,
+      spacePath: space, space: loaded, reward: reward, strategy: strategy,
       trials: trials ?? (seconds == nil ? 20 : nil), seconds: seconds, evaluatorSpec: evaluation.evaluator, databasePath: db,
       commandLine: CommandLine.arguments.joined(separator: " "), toolVersion: NASVersion.string)
     request.strategyOptions.population = population
@@ -90,13 +89,8 @@ struct SearchCommand: ParsableCommand {
     }
     let interrupt = Interrupt.install(message: "stopping after the trials in flight (Ctrl-C again to quit now; --resume continues)")
     let runner = SearchRunner(request: request, log: { FileHandleWriter.writeStderr($0 + "\n") }, showProgress: !quiet)
-    let summary: SearchSummary
-    do {
-      summary = try runner.run(stop: interrupt.flag)
-    } catch {
-      throw CLI.Failure(description: "\(error)")
-    }
-    print(json ? try CLI.snakeCaseJSON(summary) : summary.text(databasePath: db))
+    let summary = try runner.run(stop: interrupt.flag)
+    print(json ? try JSONOutput.document(summary) : summary.text(databasePath: db))
     if summary.interrupted { throw ExitCode(130) }
   }
 }
@@ -113,13 +107,11 @@ struct EvaluateWorkerCommand: ParsableCommand {
 
   func run() throws {
     let arch = try CLI.loadArchitecture(file)
-    let evaluator: any Evaluator
-    do { evaluator = try EvaluatorFactory.make(evaluation.evaluator, options: evaluation.factoryOptions(threads: threads)) } catch {
-      throw CLI.Failure(description: error.description)
-    }
-    switch evaluator.evaluate(arch) {
-    case .success(let e): print(String(decoding: try JSONEncoder().encode(e), as: UTF8.self))
-    case .failure(let f): throw CLI.Failure(description: f.message)
-    }
+    let evaluator = try EvaluatorFactory.make(evaluation.evaluator, options: evaluation.factoryOptions(threads: threads))
+    let result = try evaluator.evaluate(arch).get()
+    // Read back by the parent process (ProcessEvaluator), so the keys are the type's own.
+    print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
   }
 }
+
+extension StrategyKind: ExpressibleByArgument {}

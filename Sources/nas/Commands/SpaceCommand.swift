@@ -36,8 +36,8 @@ struct SpaceCommand: ParsableCommand {
 
     func run() throws {
       let space = try CLI.loadSpace(file)
-      let summary = try CLI.check { () throws(ArchitectureError) in try SpaceSummary(space) }
-      print(json ? try JSONOutput.string(summary) : summary.text())
+      let summary = try SpaceSummary(space)
+      print(json ? try JSONOutput.document(summary) : summary.text())
     }
   }
 
@@ -53,14 +53,10 @@ struct SpaceCommand: ParsableCommand {
       let space = try CLI.loadSpace(file)
       var rng = SeededGenerator(seed: seed)
       for i in 0..<count {
-        do {
-          let arch = try space.sample(using: &rng)
-          if i > 0 { print("") }
-          print("# sample \(i + 1) of \(count), seed \(seed), hash \(arch.canonicalHash)")
-          print(arch.canonicalText(), terminator: "")
-        } catch {
-          throw CLI.Failure(description: error.description)
-        }
+        let arch = try space.sample(using: &rng)
+        if i > 0 { print("") }
+        print("# sample \(i + 1) of \(count), seed \(seed), hash \(arch.canonicalHash)")
+        print(arch.canonicalText(), terminator: "")
       }
     }
   }

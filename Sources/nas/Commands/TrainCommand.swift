@@ -34,32 +34,6 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "Print JSON.") var json = false
   @Flag(help: "No progress output.") var quiet = false
 
-  struct Report: Encodable {
-    var architecture: String?
-    var hash: String
-    var proxy: String
-    var proxyHash: String
-    var proxyMACs: Int
-    var deploymentMACs: Int
-    var data: String
-    var steps: Int
-    var epochs: Double
-    var batchSize: Int
-    var seconds: Double
-    var imagesPerSecond: Double
-    /// The OpenBLAS core and the engine's instruction set that ran the training.
-    var kernels: TrainingKernels
-    var trainLoss: Double
-    var trainAccuracy: Double
-    var validationAccuracy: Double
-    var validationImages: Int
-    var testAccuracy: Double?
-    var testImages: Int?
-    var evaluatorConfiguration: String
-    var weights: String?
-    var stoppedEarly: Bool
-  }
-
   func validate() throws {
     try OptionChecks.positive(epochs, "--epochs")
     try OptionChecks.positive(steps, "--steps")
@@ -74,73 +48,24 @@ struct TrainCommand: ParsableCommand {
   }
 
   func run() throws {
-    let arch = try CLI.loadArchitecture(file)
-    var training = TrainingConfiguration(epochs: epochs ?? TrainEvaluator.Configuration.defaultEpochs, steps: steps, batchSize: batchSize, seed: seed, threads: threads)
+    var training = TrainingConfiguration(
+      epochs: epochs ?? TrainEvaluator.Configuration.defaultEpochs, steps: steps, batchSize: batchSize, seed: seed, threads: threads)
     training.learningRate = lr ?? TrainEvaluator.Configuration.defaultLearningRate
-    let config = TrainEvaluator.Configuration(
-      data: data, validationImages: validation, maxDownsampling: maxDownsampling, training: training)
-    let evaluator: TrainEvaluator
-    do {
-      evaluator = try TrainEvaluator(configuration: config)
-    } catch {
-      throw CLI.Failure(description: error.description)
-    }
-    let initial: WeightSet?
-    do {
-      initial = try weights.map { path throws(TrainError) in try Safetensors.read(path: path) }
-      if let initial {
-        // Only weights saved for this very proxy are accepted here.
-        let proxy = evaluator.rule.proxy(of: arch)
-        try Network<Float>(proxy, threads: 1).load(initial)
-      }
-    } catch {
-      throw CLI.Failure(description: error.description)
-    }
-    let proxy = evaluator.rule.proxy(of: arch)
-    let deploymentCosts = try CLI.check { () throws(ArchitectureError) in try arch.costs() }
-    let proxyCosts = try CLI.check { () throws(ArchitectureError) in try proxy.costs() }
-    let total = training.totalSteps(trainingImages: evaluator.splits.train.count)
-    let progress = ProgressReporter(label: "steps", total: total, enabled: !quiet)
+    var job = TrainJob(
+      architecture: try CLI.loadArchitecture(file),
+      configuration: .init(data: data, validationImages: validation, maxDownsampling: maxDownsampling, training: training))
+    job.initialWeightsPath = weights
+    job.savePath = save
+    job.includeTest = test
+    let (evaluator, initial) = try job.prepare()
+    let progress = ProgressReporter(
+      label: "steps", total: training.totalSteps(trainingImages: evaluator.splits.train.count), enabled: !quiet)
     let stop = Interrupt.install(message: "stopping after this step (Ctrl-C again to quit now)")
-    let outcome: TrainEvaluator.Outcome
+    let report: TrainReport
     do {
-      outcome = try evaluator.train(
-        arch, initialWeights: initial, includeTest: test, progress: progress, shouldStop: { stop.isSet })
-    } catch {
-      progress.finish()
-      throw CLI.Failure(description: error.description)
+      defer { progress.finish() }
+      report = try job.run(evaluator, initialWeights: initial, progress: progress, shouldStop: { stop.isSet })
     }
-    progress.finish()
-    if let save {
-      do {
-        try Safetensors.write(outcome.weights, to: save)
-      } catch {
-        throw CLI.Failure(description: error.description)
-      }
-    }
-    let r = Report(
-      architecture: arch.name, hash: arch.canonicalHash, proxy: proxy.inputShape.description, proxyHash: proxy.canonicalHash,
-      proxyMACs: proxyCosts.macs, deploymentMACs: deploymentCosts.macs, data: evaluator.splits.source,
-      steps: outcome.training.steps, epochs: outcome.training.epochs, batchSize: batchSize, seconds: outcome.training.seconds,
-      imagesPerSecond: outcome.training.imagesPerSecond, kernels: .current, trainLoss: outcome.training.finalLoss,
-      trainAccuracy: outcome.training.finalTrainingAccuracy, validationAccuracy: outcome.validation.accuracy,
-      validationImages: outcome.validation.images, testAccuracy: outcome.test?.accuracy, testImages: outcome.test?.images,
-      evaluatorConfiguration: evaluator.configurationJSON, weights: save, stoppedEarly: outcome.training.stoppedEarly)
-    if json {
-      print(try JSONOutput.string(r))
-      return
-    }
-    let strides = ProxyRule.downsampling(of: proxy)
-    print(
-      "\(arch.name ?? "architecture") \(arch.shortHash): proxy \(proxy.inputShape) \(proxy.classes) classes, total stride \(strides) (deployment \(ProxyRule.downsampling(of: arch))), proxy MACs \(Format.si(Double(proxyCosts.macs)))"
-    )
-    print(
-      "trained \(r.steps) steps (\(Format.fixed(r.epochs, 2)) epochs of \(evaluator.splits.train.count) images, batch \(batchSize)) in \(ProgressReporter.formatDuration(r.seconds)), \(Format.fixed(r.imagesPerSecond, 1)) images/s; final training loss \(Format.fixed(r.trainLoss, 4))"
-    )
-    print("kernels: \(r.kernels.summary)")
-    if r.stoppedEarly { print("interrupted: the accuracy below is of the partly trained network") }
-    print("validation accuracy \(Format.fixed(r.validationAccuracy, 4)) (\(r.validationImages) images held out of the training files)")
-    if let t = r.testAccuracy { print("test accuracy \(Format.fixed(t, 4)) (\(r.testImages ?? 0) test images)") }
-    if let save { print("weights saved to \(save)") }
+    print(json ? try JSONOutput.document(report) : report.text)
   }
 }
