@@ -51,75 +51,45 @@ public enum UnitKey {
     text(normalized(unit, input: input))
   }
 
-  /// The text form of a normalised configuration.
+  /// The text form of a normalised configuration: the DSL's canonical line of the unit without
+  /// its role (a classifier also names its outputs, which the DSL takes from `classes`), then
+  /// `@ HxWxC`.
   public static func text(_ c: UnitConfiguration) -> String {
     let u = c.unit
-    var parts = [u.op.rawValue]
+    let line: String
     switch u.op {
-    case .pool:
-      break
-    case .classifier:
-      parts.append("out=\(u.outChannels)")
-    default:
-      parts.append("k=\(u.kernel)")
-      parts.append("s=\(u.stride)")
-      if let mid = u.midChannels { parts.append("mid=\(mid)") }
-      parts.append("out=\(u.outChannels)")
-      if let se = u.squeezeExcite {
-        parts.append("se-ch=\(se.squeezeChannels)")
-        parts.append("se-gate=\(se.gate.rawValue)")
-        parts.append("se-act=\(se.activation.rawValue)")
-      }
-      if u.op != .repvit && u.op != .repvitDown { parts.append("act=\(u.activation.rawValue)") }
-      if u.pwActivation != .none { parts.append("pw-act=\(u.pwActivation.rawValue)") }
-      if u.residual { parts.append("skip=identity") }
+    case .pool: line = "pool"
+    case .classifier: line = "classifier out=\(u.outChannels)"
+    default: line = String(Architecture.canonicalLine(u).dropFirst(u.role.rawValue.count + 1))
     }
-    return parts.joined(separator: " ") + " @ " + "\(c.input.height)x\(c.input.width)x\(c.input.channels)"
+    return line + " @ \(c.input.height)x\(c.input.width)x\(c.input.channels)"
   }
 
-  /// Reads the text form back (normalised).
+  /// Reads the text form back (normalised), through the DSL's parser.
   public static func parse(_ text: String) throws(LatencyError) -> UnitConfiguration {
     let halves = text.split(separator: "@", omittingEmptySubsequences: false)
     guard halves.count == 2 else { throw .badUnit(text: text, reason: "expected 'UNIT @ HxWxC'") }
-    let dims = halves[1].trimmingCharacters(in: .whitespaces).split(separator: "x").map { Int($0) }
+    let dims = halves[1].trimmingCharacters(in: .whitespaces).split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
     guard dims.count == 3, let h = dims[0], let w = dims[1], let c = dims[2], h >= 1, w >= 1, c >= 1 else {
       throw .badUnit(text: text, reason: "the input shape must be HxWxC with positive sizes")
     }
     let input = Shape(height: h, width: w, channels: c)
-    let tokens = halves[0].split(separator: " ").map(String.init)
-    guard let opWord = tokens.first, let op = UnitOp(rawValue: opWord) else {
-      throw .badUnit(text: text, reason: "unknown op '\(tokens.first ?? "")' (expected one of \(UnitOp.allCases.map(\.rawValue).joined(separator: ", ")))")
-    }
-    var u = Unit(role: .block, op: op)
-    var seCh: Int?, seGate = Activation.sigmoid, seAct = Activation.relu
-    for token in tokens.dropFirst() {
-      if token == "skip=identity" { u.residual = true; continue }
-      let kv = token.split(separator: "=", maxSplits: 1).map(String.init)
-      guard kv.count == 2 else { throw .badUnit(text: text, reason: "'\(token)' is not key=value") }
-      func int() throws(LatencyError) -> Int {
-        guard let v = Int(kv[1]), v >= 1 else { throw .badUnit(text: text, reason: "\(kv[0]) needs a positive integer") }
-        return v
+    let line = halves[0].trimmingCharacters(in: .whitespaces)
+    let words = line.split(separator: " ").map(String.init)
+    switch words.first {
+    case "pool" where words.count == 1:
+      return normalized(Unit(role: .block, op: .pool), input: input)
+    case "classifier":
+      guard words.count == 2, words[1].hasPrefix("out="), let out = Int(words[1].dropFirst(4)), out >= 1 else {
+        throw .badUnit(text: text, reason: "a classifier is written 'classifier out=N'")
       }
-      func act() throws(LatencyError) -> Activation {
-        guard let a = Activation(rawValue: kv[1]) else { throw .badUnit(text: text, reason: "unknown activation '\(kv[1])'") }
-        return a
-      }
-      switch kv[0] {
-      case "k": u.kernel = try int()
-      case "s": u.stride = try int()
-      case "mid": u.midChannels = try int()
-      case "out": u.outChannels = try int()
-      case "se-ch": seCh = try int()
-      case "se-gate": seGate = try act()
-      case "se-act": seAct = try act()
-      case "act": u.activation = try act()
-      case "pw-act": u.pwActivation = try act()
-      default: throw .badUnit(text: text, reason: "unknown field '\(kv[0])'")
+      return normalized(Unit(role: .block, op: .classifier, outChannels: out), input: input)
+    default:
+      do {
+        return normalized(try DSL.parseUnit(line, input: input), input: input)
+      } catch {
+        throw .badUnit(text: text, reason: error.message + (error.hint.map { " (\($0))" } ?? ""))
       }
     }
-    if let seCh { u.squeezeExcite = UnitSqueezeExcite(squeezeChannels: seCh, gate: seGate, activation: seAct) }
-    if op == .repvit { u.outChannels = input.channels }
-    do { _ = try u.place(input: input, index: 0) } catch { throw .badUnit(text: text, reason: error.detail) }
-    return normalized(u, input: input)
   }
 }

@@ -41,8 +41,8 @@ final class UnitKeyAndCSVTests: XCTestCase {
     for (text, fragment) in [
       ("mbconv k=3 s=1 out=16", "expected 'UNIT @ HxWxC'"), ("warp k=3 @ 8x8x8", "unknown op 'warp'"),
       ("conv k=3 s=1 out=16 act=tanh @ 8x8x8", "unknown activation"), ("conv k=3 s=1 out=16 @ 8x0x8", "positive sizes"),
-      ("conv k=3 s=1 out=16 colour=red @ 8x8x8", "unknown field 'colour'"),
-      ("mbconv k=3 s=2 mid=32 out=16 act=relu skip=identity @ 8x8x16", "identity skip"),
+      ("conv k=3 s=1 out=16 colour=red @ 8x8x8", "unknown attribute 'colour'"),
+      ("mbconv k=3 s=2 mid=32 out=16 act=relu skip=identity @ 8x8x16", "skip=identity cannot apply"),
     ] {
       XCTAssertThrowsError(try UnitKey.parse(text)) { XCTAssertTrue("\($0)".contains(fragment), "\($0)") }
     }
