@@ -72,15 +72,16 @@ public struct LatencyValidationReport: Encodable, Sendable {
   public var profile: String
   public var result: ValidationResult
 
-  enum CodingKeys: String, CodingKey { case space, kind, seed, threads, profile }
+  private struct Settings: Encodable {
+    var space: String
+    var kind: String
+    var seed: UInt64
+    var threads: Int
+    var profile: String
+  }
 
   public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(space, forKey: .space)
-    try c.encode(kind, forKey: .kind)
-    try c.encode(seed, forKey: .seed)
-    try c.encode(threads, forKey: .threads)
-    try c.encode(profile, forKey: .profile)
+    try Settings(space: space, kind: kind, seed: seed, threads: threads, profile: profile).encode(to: encoder)
     try result.encode(to: encoder)
   }
 

@@ -26,10 +26,6 @@ extension SearchSpace {
   /// lower-case hex. Recorded with search and latency runs; `--resume` compares it.
   public var contentHash: String { SHA256.hex(canonicalText(includeName: false)) }
 
-  /// The old name of ``contentHash``, which used to hash the file's text.
-  @available(*, deprecated, renamed: "contentHash")
-  public var sourceHash: String { contentHash }
-
   /// One statement, from its parsed values.
   static func canonicalLine(_ t: UnitTemplate) -> String {
     var parts = [t.role.rawValue]
