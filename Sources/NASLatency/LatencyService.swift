@@ -64,6 +64,20 @@ public enum LatencyService {
     }
   }
 
+  /// The predictor of a profile (at one thread), after checking this machine's speed against
+  /// its tables: stored tables may be from a faster or slower spell of the host, and work
+  /// against a latency target should know before it starts. The warning, or why the check
+  /// could not run, goes to `log`.
+  public static func predictorCheckingSpeed(store: ResultsStore, profileID: String?, log: (String) -> Void) throws -> LatencyPredictor {
+    let predictor = try predictor(store: store, profileID: profileID, threads: 1)
+    do {
+      if let warning = try checkSpeed(store: store, predictor: predictor)?.warning { log(warning) }
+    } catch {
+      log("warning: could not check this machine's speed against its latency tables (\(error)); predictions assume the tables' speed")
+    }
+    return predictor
+  }
+
   // MARK: - Speed check
 
   /// Profiles whose tables this process measured (they are at the machine's current speed).

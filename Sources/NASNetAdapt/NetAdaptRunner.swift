@@ -220,20 +220,11 @@ public struct NetAdaptRunner {
         if outcome.bench.interrupted { throw NetAdaptError.latency("interrupted while measuring the latency tables; run again to continue measuring") }
       }
     }
-    let predictor: LatencyPredictor
-    do {
-      predictor = try LatencyService.predictor(store: store, profileID: r.device, threads: 1)
-    } catch {
-      throw NetAdaptError.latency("\(error)")
-    }
     // NetAdapt's target is a fraction of the seed's predicted latency, but its final
     // measurement is compared with predictions: a host that drifted since the tables shows here.
-    do {
-      if let warning = try LatencyService.checkSpeed(store: store, predictor: predictor)?.warning { log(warning) }
-    } catch {
-      log("warning: could not check this machine's speed against its latency tables (\(error)); predictions assume the tables' speed")
+    do { return try LatencyService.predictorCheckingSpeed(store: store, profileID: r.device, log: log) } catch {
+      throw NetAdaptError.latency("\(error)")
     }
-    return predictor
   }
 
   /// A new run, or with `--resume` the newest netadapt run (of `--name`) and its saved state,

@@ -110,20 +110,9 @@ public struct SearchRunner {
         if outcome.bench.interrupted { throw SearchError.interruptedBeforeStart }
       }
     }
-    let predictor: LatencyPredictor
-    do {
-      predictor = try LatencyService.predictor(store: store, profileID: r.device, threads: 1)
-    } catch {
+    do { return try LatencyService.predictorCheckingSpeed(store: store, profileID: r.device, log: log) } catch {
       throw SearchError.latency("\(error)")
     }
-    // Stored tables may be from a faster or slower spell of this host; a search against a
-    // latency target should know before it starts.
-    do {
-      if let warning = try LatencyService.checkSpeed(store: store, predictor: predictor)?.warning { log(warning) }
-    } catch {
-      log("warning: could not check this machine's speed against its latency tables (\(error)); predictions assume the tables' speed")
-    }
-    return predictor
   }
 
   /// The smallest and largest predicted latency (ms) of any architecture of the space.
