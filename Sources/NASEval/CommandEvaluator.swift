@@ -17,7 +17,10 @@ public final class CommandEvaluator: Evaluator {
     public var command: String
     public var timeoutSeconds: Double
 
-    public init(command: String, timeoutSeconds: Double = 3600) {
+    /// An hour: a real training run fits, a hung one does not hold a search forever.
+    public static let defaultTimeoutSeconds = 3600.0
+
+    public init(command: String, timeoutSeconds: Double = defaultTimeoutSeconds) {
       self.command = command
       self.timeoutSeconds = timeoutSeconds
     }

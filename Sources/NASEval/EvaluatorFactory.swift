@@ -9,7 +9,7 @@ public enum EvaluatorFactory {
       epochs: TrainEvaluator.Configuration.defaultEpochs, learningRate: TrainEvaluator.Configuration.defaultLearningRate)
     public var maxDownsampling = TrainEvaluator.Configuration.defaultMaxDownsampling
     public var zeroCost = ZeroCostSettings()
-    public var commandTimeout: Double = 3600
+    public var commandTimeout = CommandEvaluator.Configuration.defaultTimeoutSeconds
     public var threads = 2
 
     public init() {}

@@ -21,6 +21,12 @@ public final class TrainEvaluator: Evaluator {
     public static let defaultLearningRate = 0.1
     public static let defaultMaxDownsampling = 32
 
+    /// The search's proxy budget per candidate: 120 steps of batch 128 at a peak learning rate
+    /// of 0.05, about 25 s on two cores (docs/search.md says how it was chosen).
+    public static let searchSteps = 120
+    public static let searchBatchSize = 128
+    public static let searchLearningRate = 0.05
+
     public init(
       data: String = "fashion-mnist", validationImages: Int = DataSource.defaultValidationCount,
       maxDownsampling: Int = defaultMaxDownsampling,

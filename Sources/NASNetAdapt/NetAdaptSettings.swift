@@ -44,6 +44,9 @@ public struct NetAdaptSettings: Codable, Hashable, Sendable {
 
   public init() {}
 
+  /// The defaults, which `nas netadapt`'s options show.
+  public static let defaults = NetAdaptSettings()
+
   /// Checks the values a user can set.
   public func validate() throws(NetAdaptError) {
     // Neither is fine: the target is then the search's, or NetAdaptTarget.defaultRatio.

@@ -5,18 +5,17 @@ import NASTrain
 /// The evaluator settings `nas search` exposes, and the same settings as arguments for the
 /// worker processes of `--workers`, so a child evaluates exactly as the parent would.
 ///
-/// The `train` defaults are the search's proxy budget, not `nas train`'s: 120 steps of batch
-/// 128 at a peak learning rate of 0.05 on a proxy downsampled 32 times, about 25 s a
-/// candidate on two cores (docs/search.md says how it was chosen).
+/// The `train` defaults are the search's proxy budget (`TrainEvaluator.Configuration.search*`),
+/// not `nas train`'s.
 struct EvaluatorOptions: ParsableArguments {
   @Option(help: "train, zen, naswot, synflow or cmd:COMMAND.") var evaluator = "train"
   @Option(help: "Data set of the train and zero-cost evaluators: fashion-mnist or a directory of IDX or CIFAR-10 files.")
   var data = "fashion-mnist"
-  @Option(parsing: .unconditional, help: "train: budget in steps per candidate.") var steps = 120
-  @Option(parsing: .unconditional, help: "train: images per step.") var batchSize = 128
-  @Option(parsing: .unconditional, help: "train: peak learning rate.") var lr = 0.05
-  @Option(parsing: .unconditional, help: "train and zero-cost: largest total stride of the proxy network.") var maxDownsampling = 32
-  @Option(parsing: .unconditional, help: "Seconds before an evaluation (cmd or worker) is stopped and recorded as timed out.") var evalTimeout: Double = 3600
+  @Option(parsing: .unconditional, help: "train: budget in steps per candidate.") var steps = TrainEvaluator.Configuration.searchSteps
+  @Option(parsing: .unconditional, help: "train: images per step.") var batchSize = TrainEvaluator.Configuration.searchBatchSize
+  @Option(parsing: .unconditional, help: "train: peak learning rate.") var lr = TrainEvaluator.Configuration.searchLearningRate
+  @Option(parsing: .unconditional, help: "train and zero-cost: largest total stride of the proxy network.") var maxDownsampling = TrainEvaluator.Configuration.defaultMaxDownsampling
+  @Option(parsing: .unconditional, help: "Seconds before an evaluation (cmd or worker) is stopped and recorded as timed out.") var evalTimeout = CommandEvaluator.Configuration.defaultTimeoutSeconds
 
   func validate() throws {
     let known = evaluator.hasPrefix("cmd:") ? evaluator.count > 4 : EvaluatorFactory.names.contains(evaluator)

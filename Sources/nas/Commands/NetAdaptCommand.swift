@@ -40,20 +40,20 @@ struct NetAdaptCommand: ParsableCommand {
   var weights: String?
   @Option(parsing: .unconditional, help: "Latency target in milliseconds (default: the seed's search's target, else --target-ratio \(NetAdaptTarget.defaultRatio)).") var targetMs: Double?
   @Option(parsing: .unconditional, help: "Latency target as a fraction of the seed's predicted latency (0.5 halves it).") var targetRatio: Double?
-  @Option(parsing: .unconditional, help: "Latency cut per iteration, as a fraction of the seed's latency.") var stepRatio = 0.01
-  @Option(parsing: .unconditional, help: "Fine-tune steps per proposal.") var shortSteps = 20
-  @Option(parsing: .unconditional, help: "Epochs of the final fine-tune (and of the seed's training without --weights).") var longEpochs = 1.0
-  @Option(help: "slope (accuracy change per ms saved, MobileNetV3) or accuracy (original NetAdapt).") var select: NetAdaptSelection = .slope
+  @Option(parsing: .unconditional, help: "Latency cut per iteration, as a fraction of the seed's latency.") var stepRatio = NetAdaptSettings.defaults.stepRatio
+  @Option(parsing: .unconditional, help: "Fine-tune steps per proposal.") var shortSteps = NetAdaptSettings.defaults.shortSteps
+  @Option(parsing: .unconditional, help: "Epochs of the final fine-tune (and of the seed's training without --weights).") var longEpochs = NetAdaptSettings.defaults.longEpochs
+  @Option(help: "slope (accuracy change per ms saved, MobileNetV3) or accuracy (original NetAdapt).") var select = NetAdaptSettings.defaults.selection
   @Option(help: "Only 'train': NetAdapt fine-tunes inherited weights, which the other evaluators cannot.") var evaluator = "train"
-  @Option(help: "fashion-mnist or a directory of IDX or CIFAR-10 files.") var data = "fashion-mnist"
-  @Option(parsing: .unconditional, help: "Images per training step.") var batchSize = 128
-  @Option(parsing: .unconditional, help: "Peak learning rate of the seed's training and the final fine-tune.") var lr = 0.05
-  @Option(parsing: .unconditional, help: "Peak learning rate of the proposals' short fine-tunes.") var shortLr = 0.01
-  @Option(parsing: .unconditional, help: "Validation images the proposals are ranked on.") var rankImages = 2000
-  @Option(parsing: .unconditional, help: "Largest total stride of the proxy network.") var maxDownsampling = 32
-  @Option(parsing: .unconditional, help: "Channel counts are multiples of this.") var divisor = 8
+  @Option(help: "fashion-mnist or a directory of IDX or CIFAR-10 files.") var data = NetAdaptSettings.defaults.data
+  @Option(parsing: .unconditional, help: "Images per training step.") var batchSize = NetAdaptSettings.defaults.batchSize
+  @Option(parsing: .unconditional, help: "Peak learning rate of the seed's training and the final fine-tune.") var lr = NetAdaptSettings.defaults.learningRate
+  @Option(parsing: .unconditional, help: "Peak learning rate of the proposals' short fine-tunes.") var shortLr = NetAdaptSettings.defaults.shortLearningRate
+  @Option(parsing: .unconditional, help: "Validation images the proposals are ranked on.") var rankImages = NetAdaptSettings.defaults.rankImages
+  @Option(parsing: .unconditional, help: "Largest total stride of the proxy network.") var maxDownsampling = NetAdaptSettings.defaults.maxDownsampling
+  @Option(parsing: .unconditional, help: "Channel counts are multiples of this.") var divisor = NetAdaptSettings.defaults.divisor
   @Option(parsing: .unconditional, help: "Stop after this many iterations even above the target.") var maxIterations: Int?
-  @Option(parsing: .unconditional, help: "Seed of the training runs.") var trainingSeed: UInt64 = 0
+  @Option(parsing: .unconditional, help: "Seed of the training runs.") var trainingSeed = NetAdaptSettings.defaults.seed
   @Option(parsing: .unconditional, help: "Training threads (default: every core).") var threads: Int?
   @Option(help: "Device profile id or prefix (nas latency profiles); default: this machine at one thread.") var device: String?
   @Option(help: "The results database.") var db = ResultsStore.defaultPath

@@ -24,7 +24,7 @@ struct ScoreCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Seed for initialisation, inputs and the NASWOT batch.") var seed: UInt64 = 0
   @Option(parsing: .unconditional, help: "Zen-score repeats.") var repeats = 32
   @Option(parsing: .unconditional, help: "Batch size (default 16 for zen, 128 for naswot).") var batch: Int?
-  @Option(parsing: .unconditional, help: "Largest total stride of the proxy network.") var maxDownsampling = 32
+  @Option(parsing: .unconditional, help: "Largest total stride of the proxy network.") var maxDownsampling = TrainEvaluator.Configuration.defaultMaxDownsampling
   @Option(parsing: .unconditional, help: "Threads.") var threads = 2
   @Flag(help: "Print JSON.") var json = false
 

@@ -26,7 +26,7 @@ struct TrainCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Peak learning rate (default 0.1).") var lr: Double?
   @Option(parsing: .unconditional, help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 0
   @Option(parsing: .unconditional, help: "Threads.") var threads = 2
-  @Option(parsing: .unconditional, help: "Largest total stride of the proxy network.") var maxDownsampling = 32
+  @Option(parsing: .unconditional, help: "Largest total stride of the proxy network.") var maxDownsampling = TrainEvaluator.Configuration.defaultMaxDownsampling
   @Option(parsing: .unconditional, help: "Training images held out for validation.") var validation = DataSource.defaultValidationCount
   @Flag(help: "Also report accuracy on the test files.") var test = false
   @Option(help: "Start from these weights (safetensors saved for this architecture's proxy).") var weights: String?
