@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The DSL loading benchmark of issue 16: loading must grow linearly with the file, and global
-# alternatives (input sizes x widths) must not multiply the work. Generates the files, builds
-# the release binary, and times `nas space validate`, `nas space show` and `nas arch info`.
+# The DSL loading benchmark: how loading time grows with the size of the file (it should grow
+# linearly), and whether global alternatives (input sizes x widths) multiply the work (they
+# should not). Generates the files, builds the release binary, and times `nas space validate`,
+# `nas space show` and `nas arch info`.
 #
 # Usage, from the repository root:
 #   benchmarks/dsl_loading.sh                  # builds with: swift build -c release --product nas

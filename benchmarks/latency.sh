@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The latency benchmark of issue 4: builds the latency tables of the shipped spaces from an
+# The latency benchmark: builds the latency tables of the shipped spaces from an
 # empty database, validates the predictor against whole-network runs (100 sampled networks
 # per shipped space, 50 networks shrunk off the choice grid per space), measures prediction
 # throughput, and times the four reference MobileNets with XNNPACK (`nas latency measure`)
@@ -16,7 +16,7 @@
 #                 --rounds`, default 8; `nas bench` and `nas search` default to 4, which halves
 #                 the table time and leaves more noise in the tables)
 #   PYTHON        a Python with onnx, onnxruntime and numpy (default python3); without them
-#                 the onnxruntime column falls back to the figures quoted in issue 4, marked so
+#                 the onnxruntime column falls back to earlier quoted figures, marked so
 #   LATENCY_NICE  run every timed command under `nice -n LATENCY_NICE` (e.g. -20, as root) so
 #                 other work on the machine preempts it less; unset by default
 #
@@ -60,7 +60,7 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 wall=$(echo "$end - $start" | bc)
 row "tables for ${#SPACES[@]} shipped spaces + references, from an empty database, $BENCH_ROUNDS passes (wall time)" \
-  "$(printf '%.0f s' "$wall") ($(jq -r '.bench.configurations' "$OUT/bench.json") configurations, $(jq -r '.bench.samples' "$OUT/bench.json") samples, $(jq -r '.bench.networksMeasured' "$OUT/bench.json") networks)" "$CMD"
+  "$(printf '%.0f s' "$wall") ($(jq -r '.bench.configurations' "$OUT/bench.json") configurations, $(jq -r '.bench.samples' "$OUT/bench.json") samples, $(jq -r '.bench.networks_measured' "$OUT/bench.json") networks)" "$CMD"
 
 CMD="$NAS latency fit --threads 1 --db $LATENCY_DB"
 log "$CMD"
@@ -69,10 +69,10 @@ $NAS latency fit --threads 1 --db "$LATENCY_DB" --json > "$OUT/fit.json"
 chosen=$(jq -r '.chosen' "$OUT/fit.json")
 PROFILE=$(jq -r '.profile' "$OUT/fit.json")
 for k in macs features local; do
-  v=$(jq -r --arg k "$k" '.comparisons[] | select(.kind == $k) | "MAPE \(.mape * 100 | round / 100)%, mean error \((.meanError // 0) * 100 | round / 100)%, within 10%: \(.within10 * 1000 | round / 10)% of \(.heldOut)"' "$OUT/fit.json")
+  v=$(jq -r --arg k "$k" '.comparisons[] | select(.kind == $k) | "MAPE \(.mape_percent * 100 | round / 100)%, mean error \((.mean_error_percent // 0) * 100 | round / 100)%, within 10%: \(.share_within_10_percent * 1000 | round / 10)% of \(.held_out)"' "$OUT/fit.json")
   row "unit model \`$k\` on held-out off-grid configurations$([[ $k == "$chosen" ]] && echo ' (chosen)')" "$v" "$CMD"
 done
-row "network overhead term" "$(jq -r '"measured = \((1 + .overhead.proportional) * 10000 | round / 10000) x units + \(.overhead.intercept * 10 | round / 10) us (\(.overhead.networks) networks)"' "$OUT/fit.json")" "$CMD"
+row "network overhead term" "$(jq -r '"measured = \((1 + .overhead.proportional) * 10000 | round / 10000) x units + \(.overhead.intercept_us * 10 | round / 10) us (\(.overhead.networks) networks)"' "$OUT/fit.json")" "$CMD"
 
 # 2. Validation: sampled networks per space, then networks shrunk off the choice grid, each
 # network timed in 4 passes (validate's default). Each chunk of 50 is timed together with 8 of
@@ -88,9 +88,9 @@ validate() {  # space count shrink(yes/no)
   log "$cmd (load $(cut -d' ' -f1 /proc/loadavg))"
   "${NICE[@]}" $cmd > "$file"
   row "$name: $count $label networks, within ±10% / ±5%, MAPE, mean error (raw)" \
-    "$(pct .within10 "$file")% / $(pct .within5 "$file")%, MAPE $(jq -r '.mape * 100 | round / 100' "$file")%, mean $(jq -r '.meanError * 10 | round / 10' "$file")%" "$cmd"
+    "$(pct .share_within_10_percent "$file")% / $(pct .share_within_5_percent "$file")%, MAPE $(jq -r '.mape_percent * 100 | round / 100' "$file")%, mean $(jq -r '.mean_error_percent * 10 | round / 10' "$file")%" "$cmd"
   row "$name: $count $label networks, drift-corrected (each pass's latency divided by its chunk's reference speed factor)" \
-    "$(jq -r '.driftCorrected | if . == null then "no reference networks" else "\(.accuracy.within10 * 1000 | round / 10)% / \(.accuracy.within5 * 1000 | round / 10)%, MAPE \(.accuracy.mape * 100 | round / 100)%, mean \(.accuracy.meanError * 10 | round / 10)%; factor \(.ratios | map(. * 1000 | round / 1000 | tostring) | join(", ")) (\(.references) references)" end' "$file")" "$cmd"
+    "$(jq -r '.drift_corrected | if . == null then "no reference networks" else "\(.accuracy.share_within_10_percent * 1000 | round / 10)% / \(.accuracy.share_within_5_percent * 1000 | round / 10)%, MAPE \(.accuracy.mape_percent * 100 | round / 100)%, mean \(.accuracy.mean_error_percent * 10 | round / 10)%; factor \(.ratios | map(. * 1000 | round / 1000 | tostring) | join(", ")) (\(.references) references)" end' "$file")" "$cmd"
 }
 for s in "${SPACES[@]}"; do validate "$s" 100 no; done
 for s in "${SPACES[@]}"; do validate "$s" 50 yes; done
@@ -102,14 +102,14 @@ cmd="$NAS latency validate --space ${SPACES[0]} --count 100 --seed $SEED --threa
 log "$cmd (again, for repeatability; load $(cut -d' ' -f1 /proc/loadavg))"
 "${NICE[@]}" $cmd > "$OUT/validate-$first-sampled-again.json"
 agree=$(jq -n --slurpfile a "$OUT/validate-$first-sampled.json" --slurpfile b "$OUT/validate-$first-sampled-again.json" '
-  [$a[0].networks, $b[0].networks] | transpose | map(((.[1].measured - .[0].measured) / .[0].measured * 100) | fabs) as $d
+  [$a[0].networks, $b[0].networks] | transpose | map(((.[1].measured_ms - .[0].measured_ms) / .[0].measured_ms * 100) | fabs) as $d
   | ($d | length) as $n
   | "\([$d[] | select(. <= 10)] | length / $n * 1000 | round / 10)% within ±10%, \([$d[] | select(. <= 5)] | length / $n * 1000 | round / 10)% within ±5%, mean absolute difference \(($d | add / $n) * 100 | round / 100)%"')
 row "repeatability: the same 100 $first networks measured twice (second against first)" "${agree//\"/}" "$cmd (run twice)"
 agree=$(jq -n --slurpfile a "$OUT/validate-$first-sampled.json" --slurpfile b "$OUT/validate-$first-sampled-again.json" '
   [$a[0].networks, $b[0].networks] | transpose
-  | map(select(.[0].correctedMeasured != null and .[1].correctedMeasured != null)
-        | ((.[1].correctedMeasured - .[0].correctedMeasured) / .[0].correctedMeasured * 100) | fabs) as $d
+  | map(select(.[0].corrected_measured_ms != null and .[1].corrected_measured_ms != null)
+        | ((.[1].corrected_measured_ms - .[0].corrected_measured_ms) / .[0].corrected_measured_ms * 100) | fabs) as $d
   | ($d | length) as $n
   | if $n == 0 then "no reference networks" else
     "\([$d[] | select(. <= 10)] | length / $n * 1000 | round / 10)% within ±10%, \([$d[] | select(. <= 5)] | length / $n * 1000 | round / 10)% within ±5%, mean absolute difference \(($d | add / $n) * 100 | round / 100)%" end')
@@ -124,7 +124,7 @@ for s in "${SPACES[@]}"; do
     log "$cmd"
     $cmd > "$file"
     row "$(basename "$s" .space): prediction throughput$([[ $shrink == yes ]] && echo ', shrunk (fitted model)')" \
-      "$(jq -r '"\(.perSecond | round) architectures/s (\(.microsecondsEach * 10 | round / 10) us each)"' "$file")" "$cmd"
+      "$(jq -r '"\(.architectures_per_second | round) architectures/s (\(.us_each * 10 | round / 10) us each)"' "$file")" "$cmd"
   done
 done
 
@@ -138,7 +138,7 @@ if "$PYTHON" -c 'import onnx, onnxruntime, numpy' 2> /dev/null; then
   "${NICE[@]}" "$PYTHON" "$HERE/onnx_reference.py" "$NAS" "${FILES[@]}" --json > "$OUT/onnxruntime.json"
   ORT_OK=yes
 else
-  log "no onnx/onnxruntime/numpy in $PYTHON: comparing with the figures quoted in issue 4 instead"
+  log "no onnx/onnxruntime/numpy in $PYTHON: comparing with earlier quoted onnxruntime figures instead"
 fi
 declare -A QUOTED=([mobilenet-v1]=5.2 [mobilenet-v2]=3.7 [mobilenet-v3-large]=3.1 [mobilenet-v3-small]=0.94)
 REF_ROWS=()
@@ -149,14 +149,14 @@ for f in "${FILES[@]}"; do
   log "$mcmd"
   "${NICE[@]}" $mcmd > "$OUT/measure-$r.json"
   $pcmd > "$OUT/predict-$r.json"
-  xnn=$(jq -r '.milliseconds' "$OUT/measure-$r.json")
-  pred=$(jq -r '.milliseconds' "$OUT/predict-$r.json")
+  xnn=$(jq -r '.latency_ms' "$OUT/measure-$r.json")
+  pred=$(jq -r '.latency_ms' "$OUT/predict-$r.json")
   if [[ $ORT_OK == yes ]]; then
-    ortms=$(jq -r --arg f "$f" '.[] | select(.file == $f) | .milliseconds' "$OUT/onnxruntime.json")
+    ortms=$(jq -r --arg f "$f" '.[] | select(.file == $f) | .latency_ms' "$OUT/onnxruntime.json")
     ortsrc="onnxruntime $(jq -r '.[0].onnxruntime' "$OUT/onnxruntime.json"), same graph"
   else
     ortms=${QUOTED[$r]}
-    ortsrc="issue 4's quoted figure (not measured here)"
+    ortsrc="earlier quoted figure (not measured here)"
   fi
   REF_ROWS+=("| $r | $(printf '%.3f' "$xnn") | $(printf '%.3f' "$pred") | $(printf '%.3f' "$ortms") ($ortsrc) | $(printf '%.2f' "$(echo "$xnn / $ortms" | bc -l)") | \`$mcmd\` |")
 done
@@ -175,6 +175,6 @@ echo "|---|---|---|---|---|---|"
 printf '%s\n' "${REF_ROWS[@]}"
 echo
 echo "predicted: \`$NAS latency predict FILE --threads 1 --db $LATENCY_DB --json\`; onnxruntime: \`$ORT_CMD\`"
-[[ $ORT_OK == yes ]] || echo "onnxruntime was not available to $PYTHON: its column is the figure quoted in issue 4, not a measurement."
+[[ $ORT_OK == yes ]] || echo "onnxruntime was not available to $PYTHON: its column is an earlier quoted figure, not a measurement."
 echo
 echo "Raw output of every command: $OUT; load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -67,8 +67,8 @@ cached() {
   mv "$out.tmp" "$out"
   printf '%s\n' "$*" > "$out.cmd"
 }
-measure() { run "$NAS" latency measure "$1" --threads 1 --json | json "['milliseconds']"; }
-predict() { "$NAS" latency predict "$1" --db "$DB" --json | json "['milliseconds']"; }
+measure() { run "$NAS" latency measure "$1" --threads 1 --json | json "['latency_ms']"; }
+predict() { "$NAS" latency predict "$1" --db "$DB" --json | json "['latency_ms']"; }
 start=$(date +%s)
 
 # 1. The seed, trained from scratch.
@@ -101,8 +101,8 @@ budget=$(python3 - "$work/seed.json" "$work/netadapt.json" "$SHORT_STEPS" "$LONG
 import json, sys
 seed, na = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 short, long_epochs = int(sys.argv[3]), float(sys.argv[4])
-images = round(seed["steps"] * seed["batchSize"] / seed["epochs"])  # the training images nas train saw
-per_epoch = max(1, images // seed["batchSize"])
+images = seed["training_images"]  # the training images nas train saw
+per_epoch = max(1, images // seed["batch_size"])
 long_steps = max(1, round(long_epochs * per_epoch)) if long_epochs > 0 else 0
 iterations = sum(1 for s in na["path"] if s["iteration"] > 0)
 proposals = sum(s["proposals"] for s in na["path"] if s["iteration"] > 0)
@@ -160,7 +160,7 @@ while IFS= read -r -u 3 line; do
   echo "$line" | python3 -c "
 import json, sys
 r = json.load(sys.stdin); t = json.load(open(sys.argv[1]))
-r.update(steps=t['steps'], validation=t['validationAccuracy'], test=t.get('testAccuracy'), seconds=t['seconds'])
+r.update(steps=t['steps'], validation=t['validation_accuracy'], test=t.get('test_accuracy'), seconds=t['seconds'])
 print(json.dumps(r))" "${arch%.arch}.train.json" >> "$rows.trained"
 done 3< "$rows"
 mv "$rows.trained" "$rows"
@@ -170,7 +170,7 @@ total_seconds=$(($(date +%s) - start))
 python3 - "$work/seed.json" "$work/netadapt.json" "$rows" "$SEED_ARCH" "$final" "$seed_measured" "$final_measured" "$(macs "$final")" \
   "$total_steps $seed_steps $short_total $long_steps $iterations $proposals" "$total_seconds $netadapt_seconds" \
   "ratio $RATIO, step ratio $STEP_RATIO, $SHORT_STEPS short steps, $RANK_IMAGES ranking images, seed $SEED_EPOCHS epochs, final fine-tune $LONG_EPOCHS epochs, lr $LR, max downsampling $MAXDOWN" \
-  "$seed_low $seed_high $final_low $final_high" "$MEASURE_ROUNDS calls, each the lower quartile of 8 round medians" << 'EOF'
+  "$seed_low $seed_high $final_low $final_high" "$MEASURE_ROUNDS calls, each the fastest run of nas latency measure" << 'EOF'
 import json, sys
 seed, na = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 rows = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
@@ -201,7 +201,7 @@ print("| network | iterations | predicted ms | measured ms | measured range | me
 print("|---|---|---|---|---|---|---|---|")
 print(f"| seed {seed.get('architecture') or ''} ({seed_steps} steps from scratch) | 0 | {f(na['seed_latency_ms'])} | "
       f"{f(seed_measured)} ({f(na.get('seed_measured_ms'))}) | {span(seed_low, seed_high)} | {err(seed_measured, na['seed_latency_ms'])} ({err(na.get('seed_measured_ms'), na['seed_latency_ms'])}) | "
-      f"{f(seed['validationAccuracy'], 4)} | {f(seed.get('testAccuracy'), 4)} |")
+      f"{f(seed['validation_accuracy'], 4)} | {f(seed.get('test_accuracy'), 4)} |")
 print(f"| NetAdapt final | {iterations} | {f(final_pred)} | {f(final_measured)} ({f(na.get('final_measured_ms'))}) | {span(final_low, final_high)} | "
       f"{err(final_measured, final_pred)} ({err(na.get('final_measured_ms'), final_pred)}) | {f(final_val, 4)} | {f(final_test, 4)} |")
 print(f"| final / seed | | {f(final_pred / na['seed_latency_ms'] if final_pred else None)} | {f(final_measured / seed_measured)} | | | | |")

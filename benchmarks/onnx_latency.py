@@ -270,7 +270,7 @@ def main():
     print("commands (A.arch: one architecture, M.onnx: its export; each latency the fastest over the passes):")
     print(f"  architectures: search-spaces/reference/*.arch, and `{nas} space sample search-spaces/SPACE.space --seed {args.seed} --count {args.samples}`"
           f" for SPACE in {', '.join(SPACES)}")
-    print(f"  nas ms:         `{nas} latency measure A.arch --threads 1 --json` (field milliseconds, the fastest run; macs from the same JSON)")
+    print(f"  nas ms:         `{nas} latency measure A.arch --threads 1 --json` (field latency_ms, the fastest run; macs from the same JSON)")
     print(f"  export:         `{nas} export A.arch --format onnx --out M.onnx` (deployment network at its own resolution, initial weights)")
     print(f"  onnxruntime ms: InferenceSession(M.onnx, CPUExecutionProvider, intra_op_num_threads=1, inter_op_num_threads=1, ORT_SEQUENTIAL,"
           f" graph_optimization_level default ORT_ENABLE_ALL), batch 1, {PROCESS_WARMUP_S:g} s untimed, then {ROUNDS} rounds of"
@@ -314,7 +314,7 @@ def main():
                 try:
                     def time_nas():
                         out = json.loads(run([nas, "latency", "measure", paths[i], "--threads", "1", "--json"]))
-                        nas_ms[i].append(out["milliseconds"])
+                        nas_ms[i].append(out["latency_ms"])
                         macs[i] = out["macs"]
 
                     def time_ort():

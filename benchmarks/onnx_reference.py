@@ -178,10 +178,10 @@ def time_model(model, input_shape, warmup, runs):
     # The fastest run, the statistic nas keeps (docs/latency.md, "How a network is timed"), so
     # the two columns compare like with like; the median is reported beside it.
     return {
-        "milliseconds": times[0],
-        "medianMilliseconds": statistics.median(times),
-        "p10Milliseconds": times[int(0.1 * (len(times) - 1))],
-        "p90Milliseconds": times[int(0.9 * (len(times) - 1))],
+        "latency_ms": times[0],
+        "median_ms": statistics.median(times),
+        "p10_ms": times[int(0.1 * (len(times) - 1))],
+        "p90_ms": times[int(0.9 * (len(times) - 1))],
         "runs": runs,
     }
 
@@ -203,9 +203,9 @@ def main():
         r.update(file=path, name=info.get("name"), macs=info["macs"], onnxruntime=ort.__version__, threads=1)
         results.append(r)
         if not a.json:
-            print(f"{path}: onnxruntime {ort.__version__}, 1 thread: {r['milliseconds']:.3f} ms "
-                  f"(fastest of {r['runs']}, median {r['medianMilliseconds']:.3f}, p10 {r['p10Milliseconds']:.3f}, "
-                  f"p90 {r['p90Milliseconds']:.3f}), "
+            print(f"{path}: onnxruntime {ort.__version__}, 1 thread: {r['latency_ms']:.3f} ms "
+                  f"(fastest of {r['runs']}, median {r['median_ms']:.3f}, p10 {r['p10_ms']:.3f}, "
+                  f"p90 {r['p90_ms']:.3f}), "
                   f"{info['macs']} MACs as nas counts")
     if a.json:
         print(json.dumps(results, indent=2))

@@ -29,7 +29,7 @@ if [ -z "${FOUND:-}" ]; then
   run "$NAS" search --target-ms "$TARGET" --w "$W" --trials "$TRIALS" --db "$DB" --out "$work" --quiet --json > "$work/search.json"
   FOUND=$(json "['files']['best_architecture']" < "$work/search.json")
 fi
-predict() { "$NAS" latency predict "$1" --db "$DB" --json | json "['milliseconds']"; }
+predict() { "$NAS" latency predict "$1" --db "$DB" --json | json "['latency_ms']"; }
 target_ms=$(predict "$FOUND")
 echo "found architecture $FOUND: predicted $target_ms ms" >&2
 
@@ -51,10 +51,10 @@ rows=()
 for arch in "$FOUND" $(scaled search-spaces/reference/mobilenet-v3-large.arch) $(scaled search-spaces/reference/mobilenet-v3-small.arch) \
   $(scaled search-spaces/reference/mnasnet-a1.arch); do
   predicted=$(predict "$arch")
-  measured=$(run "$NAS" latency measure "$arch" --threads 1 --json | json "['milliseconds']")
+  measured=$(run "$NAS" latency measure "$arch" --threads 1 --json | json "['latency_ms']")
   macs=$("$NAS" arch info "$arch" --json | json "['macs']")
   trained=$(run "$NAS" train "$arch" --steps "$STEPS" --lr "$LR" --max-downsampling "$MAXDOWN" --quiet --json)
-  accuracy=$(echo "$trained" | json "['validationAccuracy']")
+  accuracy=$(echo "$trained" | json "['validation_accuracy']")
   seconds=$(echo "$trained" | json "['seconds']")
   rows+=("| $(basename "$arch" .arch) | $(printf %.3f "$predicted") | $(printf %.3f "$measured") | $(printf %.1fM "$(python3 -c "print($macs/1e6)")") | $(printf %.4f "$accuracy") | $(printf %.0f "$seconds") |")
 done

@@ -87,8 +87,8 @@ throughput() {
           --batch-size 128 --threads "$threads" --validation 16 --quiet --json)
         echo "\$ ${cmd[*]}" >&2
         out=$("${cmd[@]}")
-        nas_runs+=("$(echo "$out" | json "['imagesPerSecond']")")
-        macs=$(echo "$out" | json "['proxyMACs']")
+        nas_runs+=("$(echo "$out" | json "['images_per_second']")")
+        macs=$(echo "$out" | json "['proxy_macs']")
         for layout in nchw channels_last; do
           cmd=("$venv/bin/python" benchmarks/torch_training.py "$WORK/$net.py" --threads "$threads" --layout "$layout" --steps 20)
           echo "\$ ${cmd[*]}" >&2
@@ -156,8 +156,8 @@ accuracy() {
   echo "$out" | python3 -c "
 import json, sys
 d = json.load(sys.stdin)
-print(f\"{d['steps']} steps ({d['epochs']:.2f} epochs, batch {d['batchSize']}) in {d['seconds']:.0f} s at {d['imagesPerSecond']:.0f} images/s; \"
-      f\"validation accuracy {d['validationAccuracy']:.4f} on {d['validationImages']} held-out images; proxy MACs {d['proxyMACs'] / 1e6:.1f}M\")"
+print(f\"{d['steps']} steps ({d['epochs']:.2f} epochs, batch {d['batch_size']}) in {d['seconds']:.0f} s at {d['images_per_second']:.0f} images/s; \"
+      f\"validation accuracy {d['validation_accuracy']:.4f} on {d['validation_images']} held-out images; proxy MACs {d['proxy_macs'] / 1e6:.1f}M\")"
 }
 
 ranking() {
