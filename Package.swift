@@ -42,10 +42,11 @@ let package = Package(
       exclude: ["Generated/onnx.proto"]),
     .target(name: "NASSearch", dependencies: ["NASArch", "NASSpace", "NASLatency", "NASEval", "NASStore", "NASSupport"]),
     .target(name: "NASNetAdapt", dependencies: ["NASArch", "NASSpace", "NASLatency", "NASTrain", "NASStore", "NASSupport"]),
+    .target(name: "NASReport", dependencies: ["NASArch", "NASSpace", "NASLatency", "NASStore", "NASSupport"]),
     .executableTarget(
       name: "nas",
       dependencies: [
-        "NASArch", "NASSpace", "NASStore", "NASLatency", "NASTrain", "NASEval", "NASSearch", "NASNetAdapt", "NASExport", "NASSupport",
+        "NASArch", "NASSpace", "NASStore", "NASLatency", "NASTrain", "NASEval", "NASSearch", "NASNetAdapt", "NASExport", "NASReport", "NASSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -60,6 +61,7 @@ let package = Package(
     .testTarget(name: "NASExportTests", dependencies: ["NASExport", "NASArch", "NASSpace", "NASTrain", "NASSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
     // The tests' database writer (many processes writing one file); not part of `nas`.
     .executableTarget(name: "nas-test-writer", dependencies: ["NASArch", "NASStore"], path: "Tests/StoreWriter"),
+    .testTarget(name: "NASReportTests", dependencies: ["NASReport", "NASArch", "NASStore"]),
     .testTarget(name: "CLITests", dependencies: ["NASSupport", "nas", "nas-test-writer"]),
   ]
 )

@@ -101,3 +101,11 @@ public struct LatencyPredictor: Sendable {
     try estimate(configuration.unit, input: configuration.input, features: UnitFeatures(configuration)).microseconds
   }
 }
+
+extension LatencyPredictor {
+  /// The smallest and largest predicted latency (ms) of any architecture of `space`.
+  public func predictedRange(of space: SearchSpace) throws -> (min: Double, max: Double) {
+    let units = try space.extremes { try microseconds($0) }
+    return (overhead.apply(units.min) / 1000, overhead.apply(units.max) / 1000)
+  }
+}

@@ -28,6 +28,8 @@ public struct NetAdaptSummary: Codable, Sendable {
   public var finalTestAccuracy: Double?
   public var architectureFile: String?
   public var weightsFile: String?
+  /// The run's HTML report (`nas report`), when the command wrote one.
+  public var reportFile: String?
 
   static func steps(_ rows: [StoredNetAdaptIteration]) -> [Step] {
     rows.map { Step(iteration: $0.iteration, predictedLatencyMs: $0.predictedLatencyMs, accuracy: $0.accuracy, cut: $0.cut, proposals: $0.proposals) }
@@ -62,6 +64,7 @@ public struct NetAdaptSummary: Codable, Sendable {
     }
     if let a = architectureFile { lines.append("architecture: \(a)") }
     if let w = weightsFile { lines.append("weights: \(w)") }
+    if let r = reportFile { lines.append("report: \(r)") }
     lines.append("every proposal: sqlite3 \(databasePath) \"SELECT * FROM netadapt_proposals WHERE run_id = \(run)\"")
     return lines.joined(separator: "\n")
   }

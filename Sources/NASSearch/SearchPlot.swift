@@ -48,8 +48,7 @@ public struct SearchPlot: Sendable {
     }
     for p in front { out.append(##"<circle \##(at(p)) r="4" fill="#2980b9"/>"##) }
     for p in finite where p.isBest { out.append(##"<circle \##(at(p)) r="7" fill="none" stroke="#27ae60" stroke-width="2"/>"##) }
-    out.append(
-      #"<text x="\#(Int(width - frame.right))" y="\#(frame.top - 4)" text-anchor="end">grey: candidates  blue: Pareto front  green ring: best reward</text>"#)
+    out.append(frame.legend("grey: candidates  blue: Pareto front  green ring: best reward"))
     out.append("</svg>")
     return out.joined(separator: "\n") + "\n"
   }

@@ -117,8 +117,7 @@ public struct SearchRunner {
 
   /// The smallest and largest predicted latency (ms) of any architecture of the space.
   func predictedRange(_ predictor: LatencyPredictor) throws -> (min: Double, max: Double) {
-    let units = try request.space.extremes { try predictor.microseconds($0) }
-    return (predictor.overhead.apply(units.min) / 1000, predictor.overhead.apply(units.max) / 1000)
+    try predictor.predictedRange(of: request.space)
   }
 
   func rangeWarnings(_ range: (min: Double, max: Double)) -> [String] {

@@ -30,7 +30,7 @@ public struct ChartFrame: Sendable {
     [
       #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(Int(width))" height="\#(Int(height))" viewBox="0 0 \#(Int(width)) \#(Int(height))" font-family="sans-serif" font-size="12">"#,
       #"<rect width="100%" height="100%" fill="white"/>"#,
-      #"<text x="\#(Int(width / 2))" y="22" text-anchor="middle" font-size="14">\#(Self.escape(title))</text>"#,
+      #"<text x="\#(Int(width / 2))" y="18" text-anchor="middle" font-size="14">\#(Self.escape(title))</text>"#,
     ]
   }
 
@@ -59,6 +59,11 @@ public struct ChartFrame: Sendable {
       #"<line x1="\#(p)" y1="\#(top)" x2="\#(p)" y2="\#(height - bottom)" stroke="\#(colour)" stroke-dasharray="6,4"/>"#,
       #"<text x="\#(Self.number(px(value) + 4))" y="\#(top + 12)" fill="\#(colour)">\#(Self.escape(label))</text>"#,
     ]
+  }
+
+  /// A key to the marks, under the title.
+  public func legend(_ text: String) -> String {
+    ##"<text x="\##(Int(left))" y="\##(Int(top - 6))" font-size="11" fill="#555">\##(Self.escape(text))</text>"##
   }
 
   /// The values' range with a 5% margin (a unit-wide range around a single value).

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import NASArch
+import NASReport
 import NASSpace
+import NASStore
 
 /// What every subcommand shares: loading the files it is given, with the width and resolution
 /// overrides.
@@ -25,4 +27,17 @@ enum CLI {
   }
 
   static func loadSpace(_ path: String) throws -> SearchSpace { try DSL.loadSpace(path: path) }
+
+  /// Writes a run's HTML report beside its other files and returns the path; a report that
+  /// cannot be written is a warning, since the run itself is recorded.
+  static func writeReport(run: Int64, kind: String, database: String, folder: String?) -> String? {
+    let path = RunReport.defaultPath(run: run, kind: kind, databasePath: database, folder: folder)
+    do {
+      try RunReport.write(run: run, store: try ResultsStore.open(path: database), to: path)
+      return path
+    } catch {
+      FileHandleWriter.writeStderr("warning: the report of run \(run) was not written: \(error)\n")
+      return nil
+    }
+  }
 }

@@ -115,7 +115,8 @@ struct NetAdaptCommand: ParsableCommand {
       print(json ? try JSONOutput.document(met) : met.message)
       return
     }
-    let summary = try runner.run(plan, stop: interrupt.flag)
+    var summary = try runner.run(plan, stop: interrupt.flag)
+    summary.reportFile = CLI.writeReport(run: summary.run, kind: "netadapt", database: db, folder: out)
     print(json ? try JSONOutput.document(summary) : summary.text(databasePath: db))
     if summary.interrupted { throw ExitCode(130) }
   }

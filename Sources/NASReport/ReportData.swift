@@ -1,0 +1,114 @@
+import Foundation
+import NASStore
+
+/// Why a report cannot be made.
+public enum ReportError: Error, CustomStringConvertible, Sendable {
+  case noSuchRun(run: Int64, database: String)
+  case unreadable(String)
+
+  public var description: String {
+    switch self {
+    case .noSuchRun(let run, let database): return "\(database): no run \(run) (nas db runs lists them)"
+    case .unreadable(let message): return "cannot read the run: \(message)"
+    }
+  }
+}
+
+/// One row of a query by column name, with the numbers parsed.
+struct ReportRow {
+  var values: [String: String]
+
+  subscript(_ column: String) -> String? { values[column] }
+  func double(_ column: String) -> Double? { values[column].flatMap(Double.init) }
+  func int(_ column: String) -> Int64? { values[column].flatMap { Int64($0) ?? Double($0).map { Int64($0) } } }
+
+  static func all(_ store: ResultsStore, _ sql: String, _ arguments: [String] = []) throws -> [ReportRow] {
+    let result = try store.query(sql, arguments: arguments)
+    return result.rows.map { row in
+      ReportRow(values: Dictionary(zip(result.columns, row).compactMap { c, v in v.map { (c, $0) } }, uniquingKeysWith: { a, _ in a }))
+    }
+  }
+}
+
+/// A run's row of the `runs` table.
+struct ReportRun {
+  var row: ReportRow
+  var id: Int64
+  var kind: String
+  var status: String
+
+  init(_ id: Int64, store: ResultsStore) throws {
+    guard let row = try ReportRow.all(store, "SELECT * FROM runs WHERE id = ?", [String(id)]).first else {
+      throw ReportError.noSuchRun(run: id, database: store.path)
+    }
+    self.row = row
+    self.id = id
+    kind = row["kind"] ?? "?"
+    status = row["status"] ?? "?"
+  }
+
+  /// Seconds from start to end (to now for a run still going).
+  var wallSeconds: Double? {
+    guard let start = row["started_at"].flatMap(StoreTimestamp.date) else { return nil }
+    return (row["ended_at"].flatMap(StoreTimestamp.date) ?? Date()).timeIntervalSince(start)
+  }
+
+  /// The stored settings, as JSON.
+  var parameters: [String: Any] {
+    (row["parameters"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]) ?? [:]
+  }
+}
+
+/// One evaluation of a run with its architecture.
+struct ReportEvaluation {
+  var id: Int64
+  var trial: Int
+  var hash: String
+  var canonicalText: String
+  var macs: Int64?
+  var params: Int64?
+  var accuracy: Double?
+  var predictedMs: Double?
+  var measuredMs: Double?
+  var reward: Double?
+  var status: String
+  var message: String?
+  var reused: Bool
+  var wallSeconds: Double?
+
+  static func of(run: Int64, store: ResultsStore) throws -> [ReportEvaluation] {
+    try ReportRow.all(
+      store,
+      """
+      SELECT e.id, e.trial, e.architecture_hash, a.canonical_text, a.macs, a.params, e.accuracy, e.predicted_latency_ms,
+             e.measured_latency_ms, e.reward, e.status, e.message, e.reused, e.wall_seconds
+      FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash WHERE e.run_id = ? ORDER BY e.trial, e.id
+      """, [String(run)]
+    ).map { r in
+      ReportEvaluation(
+        id: r.int("id") ?? 0, trial: Int(r.int("trial") ?? 0), hash: r["architecture_hash"] ?? "", canonicalText: r["canonical_text"] ?? "",
+        macs: r.int("macs"), params: r.int("params"), accuracy: r.double("accuracy"), predictedMs: r.double("predicted_latency_ms"),
+        measuredMs: r.double("measured_latency_ms"), reward: r.double("reward"), status: r["status"] ?? "?", message: r["message"],
+        reused: r["reused"] == "1", wallSeconds: r.double("wall_seconds"))
+    }
+  }
+}
+
+/// The newest `nas latency validate` result of a device profile.
+struct ReportValidation {
+  var run: Int64?
+  var kind: String
+  var count: Int
+  var mapePercent: Double
+  var within5: Double
+  var within10: Double
+  var createdAt: String
+
+  static func latest(profile: String, store: ResultsStore) throws -> ReportValidation? {
+    try ReportRow.all(store, "SELECT * FROM latency_validations WHERE profile_id = ? ORDER BY id DESC LIMIT 1", [profile]).first.map { r in
+      ReportValidation(
+        run: r.int("run_id"), kind: r["kind"] ?? "", count: Int(r.int("count") ?? 0), mapePercent: r.double("mape") ?? .nan,
+        within5: r.double("within5") ?? .nan, within10: r.double("within10") ?? .nan, createdAt: r["created_at"] ?? "")
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import NASArch
+import NASLatency
+import NASSpace
+import NASStore
+import NASSupport
+
+/// The report of a search run: what was run, accuracy against latency, the reward over the
+/// trials, the best candidates with their per-unit latency and `.arch` text, the choices
+/// they made, the predictor's validation and the failed evaluations.
+struct SearchRunPage {
+  var run: ReportRun
+  var evaluations: [ReportEvaluation]
+  var predictor: LatencyPredictor?
+  var validation: ReportValidation?
+  /// How many of the best candidates the table shows.
+  var top = 10
+
+  var reward: (target: Double?, alpha: Double?, beta: Double?) {
+    let r = run.parameters["reward"] as? [String: Any]
+    return (r?["targetMilliseconds"] as? Double, r?["alpha"] as? Double, r?["beta"] as? Double)
+  }
+
+  var ok: [ReportEvaluation] { evaluations.filter { $0.status == "ok" } }
+
+  var best: [ReportEvaluation] {
+    Array(ok.filter { $0.reward != nil }.sorted { ($0.reward ?? 0, -$0.trial) > ($1.reward ?? 0, -$1.trial) }.prefix(top))
+  }
+
+  func render(into page: inout HTMLPage) {
+    page.section("run", "Run", [HTMLPage.facts(header)])
+    let candidates = ok.compactMap { e in
+      e.predictedMs.flatMap { ms in e.accuracy.map { ReportCharts.Candidate(latencyMs: ms, accuracy: $0, measuredMs: e.measuredMs) } }
+    }
+    page.section(
+      "accuracy-latency", "Accuracy against latency",
+      candidates.isEmpty
+        ? [HTMLPage.paragraph("No candidate has been evaluated yet.")]
+        : [ReportCharts.accuracyLatency(candidates, targetMs: reward.target, accuracyLabel: "accuracy")])
+    let trials = ok.compactMap { e in e.reward.map { (trial: e.trial, reward: $0) } }
+    page.section(
+      "reward", "Reward per trial",
+      trials.isEmpty ? [HTMLPage.paragraph("No reward yet.")] : [ReportCharts.rewardHistory(trials)])
+    page.section("top", "Best candidates", [topTable()])
+    page.section("choices", "Choices of the best candidates", [ChoiceFrequencies(best).html])
+    page.section("predictor", "Latency predictor", [predictorText()])
+    page.section("failures", "Failed evaluations", [failures()])
+  }
+
+  var header: [(String, String)] {
+    let p = run.parameters
+    var facts: [(String, String)] = [
+      ("command", run.row["command_line"] ?? ""), ("status", run.status), ("seed", run.row["seed"] ?? "-"),
+      ("space", run.row["space_path"] ?? "-"), ("space hash", run.row["space_hash"] ?? "-"),
+      ("device profile", run.row["device_profile"] ?? "-"), ("tool version", run.row["tool_version"] ?? "-"),
+      ("started", run.row["started_at"] ?? "-"), ("wall time", run.wallSeconds.map(ProgressReporter.formatDuration) ?? "-"),
+      ("strategy", p["strategy"] as? String ?? "-"),
+      ("evaluations", "\(evaluations.count) (\(ok.count) ok, \(evaluations.count - ok.count) not)"),
+    ]
+    if let t = reward.target { facts.append(("target", "\(Format.fixed(t, 2)) ms")) }
+    if let a = reward.alpha, let b = reward.beta {
+      facts.append(("reward", "ACC × (LAT/T)^w, w = \(Format.fixed(a, 3)) where LAT ≤ T and \(Format.fixed(b, 3)) above"))
+    }
+    if let range = spaceRange { facts.append(("space's predicted latency", "\(Format.fixed(range.min, 2))–\(Format.fixed(range.max, 2)) ms")) }
+    return facts
+  }
+
+  /// The space's predicted latency range, when its file is still there with the recorded content.
+  var spaceRange: (min: Double, max: Double)? {
+    guard let predictor, let path = run.row["space_path"], let space = try? DSL.loadSpace(path: path),
+      SpaceIdentity.names(space, recorded: run.row["space_hash"] ?? "")
+    else { return nil }
+    return try? predictor.predictedRange(of: space)
+  }
+
+  func topTable() -> String {
+    guard !best.isEmpty else { return HTMLPage.paragraph("No candidate with a reward yet.") }
+    let rows = best.enumerated().map { i, e -> [String] in
+      [
+        "<code>\(e.hash.prefix(12))</code>", e.macs.map { Format.si(Double($0)) } ?? "-", e.params.map { Format.grouped(Int($0)) } ?? "-",
+        e.predictedMs.map { Format.fixed($0, 3) } ?? "-", e.measuredMs.map { Format.fixed($0, 3) } ?? "-",
+        e.accuracy.map { Format.fixed($0, 4) } ?? "-", e.reward.map { Format.fixed($0, 4) } ?? "-", e.reused ? "yes" : "",
+        details(e, open: i == 0),
+      ]
+    }
+    return HTMLPage.table(
+      ["hash", "MACs", "params", "predicted ms", "measured ms", "accuracy", "reward", "reused", "units and .arch"], rows,
+      numeric: [1, 2, 3, 4, 5, 6])
+  }
+
+  /// The per-unit predicted latency as bars, and the `.arch` text, folded.
+  func details(_ e: ReportEvaluation, open: Bool) -> String {
+    var inner = ""
+    if let predictor, let arch = try? DSL.parseArchitecture(e.canonicalText, file: e.hash), let p = try? predictor.predict(arch) {
+      let most = p.units.map(\.microseconds).max() ?? 0
+      inner += HTMLPage.table(
+        ["unit", "configuration", "predicted"],
+        p.units.map { ["\($0.index)", "<code>\(HTMLPage.escape($0.unit))</code>", HTMLPage.bar($0.microseconds, of: most, label: "\(Format.fixed($0.microseconds, 1)) us")] },
+        numeric: [0])
+    }
+    inner += "<pre>\(HTMLPage.escape(e.canonicalText))</pre>"
+    return "<details\(open ? " open" : "")><summary>show</summary>\(inner)</details>"
+  }
+
+  func predictorText() -> String {
+    guard let v = validation else {
+      return HTMLPage.paragraph("No `nas latency validate` result for this device profile yet; run it to know how far to trust the predicted latencies.")
+    }
+    return HTMLPage.facts([
+      ("last validation", "\(v.count) \(v.kind) networks, \(v.createdAt)"), ("MAPE", "\(Format.fixed(v.mapePercent, 2))%"),
+      ("within ±5%", "\(Format.fixed(100 * v.within5, 1))% of the networks"), ("within ±10%", "\(Format.fixed(100 * v.within10, 1))% of the networks"),
+    ])
+  }
+
+  func failures() -> String {
+    let failed = evaluations.filter { $0.status != "ok" }
+    guard !failed.isEmpty else { return HTMLPage.paragraph("None.") }
+    return HTMLPage.table(
+      ["trial", "status", "message"], failed.map { ["\($0.trial)", HTMLPage.escape($0.status), HTMLPage.escape($0.message ?? "")] }, numeric: [0])
+  }
+}
