@@ -38,7 +38,7 @@ struct HTMLPage {
   /// A horizontal bar (a share of `maximum`) with its label.
   static func bar(_ value: Double, of maximum: Double, label: String) -> String {
     let share = maximum > 0 && value.isFinite ? max(0, min(1, value / maximum)) : 0
-    return #"<span class="bar"><span style="width:\#(ChartFrame.number(100 * share))%"></span></span> \#(escape(label))"#
+    return #"<span class="nw"><span class="bar"><span style="width:\#(ChartFrame.number(100 * share))%"></span></span> \#(escape(label))</span>"#
   }
 
   static func paragraph(_ text: String) -> String { "<p>\(escape(text))</p>" }
@@ -70,7 +70,7 @@ struct HTMLPage {
     dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; } dt { color: #555; } dd { margin: 0; word-break: break-all; }
     table { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0; } th, td { border-bottom: 1px solid #e3e3e3; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
     th { background: #f4f4f4; } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-    td { white-space: nowrap; } details td { white-space: normal; } .bar { display: inline-block; width: 60px; height: 0.8em; background: #eef2f7; vertical-align: middle; }
+    td { white-space: nowrap; } details td { white-space: normal; } .nw { white-space: nowrap; } .bar { display: inline-block; width: 60px; height: 0.8em; background: #eef2f7; vertical-align: middle; }
     .bar span { display: block; height: 100%; background: #2980b9; }
     details pre { background: #f8f8f8; padding: 0.5em; overflow-x: auto; font-size: 0.85em; }
     .warn { color: #c0392b; } svg { max-width: 100%; height: auto; }

@@ -75,17 +75,16 @@ struct SearchRunPage {
 
   func topTable() -> String {
     guard !best.isEmpty else { return HTMLPage.paragraph("No candidate with a reward yet.") }
-    let rows = best.enumerated().map { i, e -> [String] in
+    let rows = best.map { e -> [String] in
       [
         "<code>\(e.hash.prefix(12))</code>", e.macs.map { Format.si(Double($0)) } ?? "-", e.params.map { Format.grouped(Int($0)) } ?? "-",
         e.predictedMs.map { Format.fixed($0, 3) } ?? "-", e.measuredMs.map { Format.fixed($0, 3) } ?? "-",
         e.accuracy.map { Format.fixed($0, 4) } ?? "-", e.reward.map { Format.fixed($0, 4) } ?? "-", e.reused ? "yes" : "",
-        details(e, open: i == 0),
       ]
     }
     return HTMLPage.table(
-      ["hash", "MACs", "params", "predicted ms", "measured ms", "accuracy", "reward", "reused", "units and .arch"], rows,
-      numeric: [1, 2, 3, 4, 5, 6])
+      ["hash", "MACs", "params", "predicted ms", "measured ms", "accuracy", "reward", "reused"], rows, numeric: [1, 2, 3, 4, 5, 6])
+      + best.enumerated().map { details($1, open: $0 == 0) }.joined()
   }
 
   /// The per-unit predicted latency as bars, and the `.arch` text, folded.
@@ -99,7 +98,8 @@ struct SearchRunPage {
         numeric: [0])
     }
     inner += "<pre>\(HTMLPage.escape(e.canonicalText))</pre>"
-    return "<details\(open ? " open" : "")><summary>show</summary>\(inner)</details>"
+    let summary = "<code>\(e.hash.prefix(12))</code> (trial \(e.trial)): predicted latency unit by unit, and the .arch text"
+    return "<details\(open ? " open" : "")><summary>\(summary)</summary>\(inner)</details>"
   }
 
   func predictorText() -> String {
