@@ -62,6 +62,6 @@ let package = Package(
     // The tests' database writer (many processes writing one file); not part of `nas`.
     .executableTarget(name: "nas-test-writer", dependencies: ["NASArch", "NASStore"], path: "Tests/StoreWriter"),
     .testTarget(name: "NASReportTests", dependencies: ["NASReport", "NASArch", "NASStore"]),
-    .testTarget(name: "CLITests", dependencies: ["NASSupport", "nas", "nas-test-writer"]),
+    .testTarget(name: "CLITests", dependencies: ["NASSupport", "nas", "nas-test-writer", "CZlib"]),
   ]
 )
