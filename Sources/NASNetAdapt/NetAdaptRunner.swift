@@ -239,32 +239,31 @@ public struct NetAdaptRunner {
       log("warning: another process took this run over (this one was silent too long); stopping")
       stop.set()
     }
+    let lifecycle = RunLifecycle(store: store, kind: .netadapt, owner: owner, onLost: onLost)
     guard r.resume else {
-      let run = try store.createRun(
-        kind: .netadapt, name: r.name, commandLine: r.commandLine, parametersJSON: parameters, spacePath: r.seedPath,
-        spaceHash: r.seed.canonicalHash, seed: settings.seed, toolVersion: r.toolVersion, deviceProfile: settings.device, owner: owner)
-      if let origin { try store.setContinuesRun(run, origin: origin) }
-      return (RunLease(store: store, run: run, owner: owner, onLost: onLost), nil)
+      let lease = try lifecycle.create(
+        .init(
+          name: r.name, commandLine: r.commandLine, parametersJSON: parameters, spacePath: r.seedPath, spaceHash: r.seed.canonicalHash,
+          seed: settings.seed, toolVersion: r.toolVersion, deviceProfile: settings.device))
+      if let origin { try store.setContinuesRun(lease.run, origin: origin) }
+      return (lease, nil)
     }
-    guard let stored = try store.latestRun(kind: .netadapt, name: r.name) else {
-      throw NetAdaptError.resume("no netadapt run\(r.name.map { " named \($0)" } ?? "") in \(r.databasePath); run without --resume")
+    let resumed: RunLifecycle.Resumed
+    do {
+      resumed = try lifecycle.resume(name: r.name, allowFinished: false) { stored in
+        let previous: NetAdaptSettings
+        do { previous = try JSONDecoder().decode(NetAdaptSettings.self, from: Data(stored.parametersJSON.utf8)) } catch {
+          throw NetAdaptError.resume("run \(stored.id)'s settings are unreadable (\(error))")
+        }
+        return previous.differences(from: settings)
+      }
+    } catch RunLifecycleError.finished(let run) {
+      throw NetAdaptError.resume("run \(run) already finished; its network is \(outputStem(run: run)).arch")
+    } catch let error as RunLifecycleError {
+      throw NetAdaptError.resume(error.description)
     }
-    let previous: NetAdaptSettings
-    do { previous = try JSONDecoder().decode(NetAdaptSettings.self, from: Data(stored.parametersJSON.utf8)) } catch {
-      throw NetAdaptError.resume("run \(stored.id)'s settings are unreadable (\(error))")
-    }
-    let differences = previous.differences(from: settings)
-    guard differences.isEmpty else {
-      throw NetAdaptError.resume("run \(stored.id) was started with other settings (\(differences.joined(separator: "; "))); use the same command, or start a new run")
-    }
-    guard stored.status != RunStatus.finished.rawValue else {
-      throw NetAdaptError.resume("run \(stored.id) already finished; its network is \(outputStem(run: stored.id)).arch")
-    }
-    let lease: RunLease
-    do { lease = try RunLease.claim(store: store, run: stored.id, owner: owner, onLost: onLost) } catch let e as StoreError {
-      throw NetAdaptError.resume(e.description)
-    }
-    try store.setRunStatus(stored.id, .running)
+    let stored = resumed.stored
+    let lease = resumed.lease
     guard let data = try store.loadState(run: stored.id, key: NetAdaptState.key) else { return (lease, nil) }
     do { return (lease, try JSONDecoder().decode(NetAdaptState.self, from: data)) } catch {
       throw NetAdaptError.resume("run \(stored.id)'s saved state is unreadable (\(error))")

@@ -155,35 +155,38 @@ public struct SearchRunner {
       log("warning: another process took this run over (this one was silent too long); stopping")
       stop.set()
     }
+    let lifecycle = RunLifecycle(store: store, kind: .search, owner: owner, onLost: onLost)
     guard r.resume else {
-      let run = try store.createRun(
-        kind: .search, name: r.name, commandLine: r.commandLine, parametersJSON: parameters, spacePath: r.spacePath,
-        spaceHash: r.space.contentHash, seed: r.seed, toolVersion: r.toolVersion, deviceProfile: configuration.device, owner: owner)
-      return RunLease(store: store, run: run, owner: owner, onLost: onLost)
+      return try lifecycle.create(
+        .init(
+          name: r.name, commandLine: r.commandLine, parametersJSON: parameters, spacePath: r.spacePath, spaceHash: r.space.contentHash,
+          seed: r.seed, toolVersion: r.toolVersion, deviceProfile: configuration.device))
     }
-    guard let stored = try store.latestRun(kind: .search, name: r.name) else {
-      throw SearchError.nothingToResume(name: r.name, database: r.databasePath)
-    }
-    let previous: SearchConfiguration
+    let resumed: RunLifecycle.Resumed
     do {
-      previous = try JSONDecoder().decode(SearchConfiguration.self, from: Data(stored.parametersJSON.utf8))
-    } catch {
-      throw SearchError.storedRunUnreadable(run: stored.id, reason: "\(error)")
+      // A finished search resumes too: its budget may grow.
+      resumed = try lifecycle.resume(name: r.name, allowFinished: true) { stored in
+        let previous: SearchConfiguration
+        do { previous = try JSONDecoder().decode(SearchConfiguration.self, from: Data(stored.parametersJSON.utf8)) } catch {
+          throw SearchError.storedRunUnreadable(run: stored.id, reason: "\(error)")
+        }
+        return previous.differences(from: configuration)
+      }
+    } catch let error as RunLifecycleError {
+      switch error {
+      case .nothingToResume: throw SearchError.nothingToResume(name: r.name, database: r.databasePath)
+      case .settingsDiffer(let run, let differences): throw SearchError.settingsDiffer(run: run, differences: differences)
+      case .finished: throw error  // not raised: allowFinished
+      case .inUse(let message): throw SearchError.runInUse(message)
+      }
     }
-    let differences = previous.differences(from: configuration)
-    guard differences.isEmpty else { throw SearchError.settingsDiffer(run: stored.id, differences: differences) }
-    let lease: RunLease
-    do { lease = try RunLease.claim(store: store, run: stored.id, owner: owner, onLost: onLost) } catch let e as StoreError {
-      throw SearchError.runInUse(e.description)
-    }
-    let stale = try store.markStaleEvaluations(run: stored.id, grace: 120)
+    let stale = resumed.staleTrials
     if !stale.isEmpty {
-      log("resuming run \(stored.id): \(stale.count) evaluation(s) whose process died are queued again (trials \(stale.map(String.init).joined(separator: ", ")))")
+      log("resuming run \(resumed.stored.id): \(stale.count) evaluation(s) whose process died are queued again (trials \(stale.map(String.init).joined(separator: ", ")))")
     } else {
-      log("resuming run \(stored.id) (\(stored.status))")
+      log("resuming run \(resumed.stored.id) (\(resumed.stored.status))")
     }
-    try store.setRunStatus(stored.id, .running)
-    return lease
+    return resumed.lease
   }
 
   /// Records the run's final status, or says that another process owns the run now.
