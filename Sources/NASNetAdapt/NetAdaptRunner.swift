@@ -157,7 +157,7 @@ public struct NetAdaptRunner {
       run: run, architecture: final, trial: state.iteration, evaluator: "train", evaluatorConfigJSON: try JSONOutput.string(settings),
       predictedLatencyMs: state.latencyMs, deviceProfile: settings.device)
     try store.finishEvaluation(
-      evaluation, .init(status: "ok", accuracy: scores.validation, reward: nil, message: nil, reused: false, wallSeconds: 0))
+      evaluation, .init(status: .ok, accuracy: scores.validation, reward: nil, message: nil, reused: false, wallSeconds: 0))
     var summary = try finish(lease: lease, settings: settings, seedMs: state.seedLatencyMs, targetMs: state.targetMs, interrupted: false)
     summary.stoppedAtIterationLimit = limit
     summary.finalPredictedMs = state.latencyMs

@@ -1,4 +1,5 @@
 import NASArch
+import NASStore
 
 /// Where a search keeps its record: the results store in the product, memory in tests.
 ///
@@ -50,10 +51,8 @@ public struct PendingTrial: Codable, Hashable, Sendable {
 
 /// The result of one trial.
 public struct TrialOutcome: Codable, Hashable, Sendable {
-  public enum Status: String, Codable, Sendable {
-    case ok, failed
-    case timedOut = "timed out"
-  }
+  /// ok, failed or timed out (the store's words; a trial is never recorded as running).
+  public typealias Status = EvaluationStatus
 
   public var trial: Int
   public var hash: String?

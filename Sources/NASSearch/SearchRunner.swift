@@ -221,7 +221,7 @@ public struct SearchRunner {
       return
     }
     var seen = Set<String>()
-    let best = try store.finishedEvaluations(run: run).filter { $0.status == "ok" }.sorted { ($0.reward ?? 0) > ($1.reward ?? 0) }
+    let best = try store.finishedEvaluations(run: run).filter { $0.status == .ok }.sorted { ($0.reward ?? 0) > ($1.reward ?? 0) }
       .filter { seen.insert($0.hash).inserted }.prefix(request.measureTop)
     for e in best where e.measuredLatencyMs == nil && !stop.isSet {
       do {
@@ -245,7 +245,7 @@ public struct SearchRunner {
     let directory = request.outputDirectory ?? URL(fileURLWithPath: request.databasePath).deletingLastPathComponent().path
     let stem = "\(OutputFile.prefix(forDatabase: request.databasePath))-search-run-\(run)"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let evaluations = try store.finishedEvaluations(run: run).filter { $0.status == "ok" && $0.accuracy != nil }
+    let evaluations = try store.finishedEvaluations(run: run).filter { $0.status == .ok && $0.accuracy != nil }
     var files = SearchSummary.Files(bestArchitecture: nil, plot: nil)
     if let best = evaluations.max(by: { ($0.reward ?? 0) < ($1.reward ?? 0) }) {
       var arch = try DSL.parseArchitecture(best.canonicalText, file: "<run \(run)>")

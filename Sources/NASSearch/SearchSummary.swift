@@ -52,7 +52,7 @@ public struct SearchSummary: Codable, Sendable {
     interrupted: Bool, files: Files?, topCount: Int = 10
   ) throws -> SearchSummary {
     let all = try store.finishedEvaluations(run: run)
-    let ok = all.filter { $0.status == "ok" && $0.accuracy != nil }
+    let ok = all.filter { $0.status == .ok && $0.accuracy != nil }
     func candidate(_ e: StoredEvaluation) -> Candidate {
       Candidate(
         trial: e.trial, hash: e.hash, reward: e.reward ?? 0, accuracy: e.accuracy ?? 0, predictedLatencyMs: e.predictedLatencyMs,
@@ -65,7 +65,7 @@ public struct SearchSummary: Codable, Sendable {
     let front = ParetoFront.indices(points).map { candidate(ok[$0]) }
     let best = ranked.first
     return SearchSummary(
-      run: run, interrupted: interrupted, trials: all.count, failed: all.filter { $0.status != "ok" }.count,
+      run: run, interrupted: interrupted, trials: all.count, failed: all.filter { $0.status != .ok }.count,
       reused: all.filter(\.reused).count, evaluator: configuration.evaluator, device: configuration.device,
       targetMs: configuration.reward.targetMilliseconds, alpha: configuration.reward.alpha, beta: configuration.reward.beta,
       spaceLatencyMinMs: range.min, spaceLatencyMaxMs: range.max, bestHash: best?.hash, bestReward: best?.reward,

@@ -89,7 +89,7 @@ public final class StoreRecorder: SearchRecorder, @unchecked Sendable {
     try store.finishEvaluation(
       id,
       .init(
-        status: outcome.status.rawValue, accuracy: outcome.accuracy, reward: outcome.status == .ok ? outcome.reward : nil,
+        status: outcome.status, accuracy: outcome.accuracy, reward: outcome.status == .ok ? outcome.reward : nil,
         message: outcome.message, reused: outcome.reused, wallSeconds: outcome.wallSeconds))
     lock.lock()
     inFlight.remove(id)
@@ -100,7 +100,7 @@ public final class StoreRecorder: SearchRecorder, @unchecked Sendable {
 extension TrialOutcome {
   init(stored e: StoredEvaluation) {
     self.init(
-      trial: e.trial ?? 0, hash: e.hash, status: Status(rawValue: e.status) ?? .failed, accuracy: e.accuracy,
+      trial: e.trial ?? 0, hash: e.hash, status: e.status, accuracy: e.accuracy,
       predictedLatency: e.predictedLatencyMs, reward: e.reward ?? 0, message: e.message, reused: e.reused,
       wallSeconds: e.wallSeconds ?? 0)
   }

@@ -78,13 +78,13 @@ extension ResultsStore {
 
   /// Outcome of an evaluation, committed in one transaction.
   public struct EvaluationResult: Sendable {
-    public var status: String
+    public var status: EvaluationStatus
     public var accuracy: Double?
     public var reward: Double?
     public var message: String?
     public var reused: Bool
     public var wallSeconds: Double
-    public init(status: String, accuracy: Double?, reward: Double?, message: String?, reused: Bool, wallSeconds: Double) {
+    public init(status: EvaluationStatus, accuracy: Double?, reward: Double?, message: String?, reused: Bool, wallSeconds: Double) {
       self.status = status
       self.accuracy = accuracy
       self.reward = reward
@@ -101,7 +101,7 @@ extension ResultsStore {
           UPDATE evaluations SET status = ?, accuracy = ?, reward = ?, message = ?, reused = ?, wall_seconds = ?, heartbeat_at = ?
           WHERE id = ?
           """,
-        arguments: [r.status, r.accuracy, r.reward, r.message, r.reused, r.wallSeconds, Self.now(), id])
+        arguments: [r.status.rawValue, r.accuracy, r.reward, r.message, r.reused, r.wallSeconds, Self.now(), id])
     }
   }
 

@@ -6,7 +6,7 @@ public struct StoredEvaluation: Sendable, Hashable {
   public var id: Int64
   public var trial: Int?
   public var hash: String
-  public var status: String
+  public var status: EvaluationStatus
   public var accuracy: Double?
   public var predictedLatencyMs: Double?
   public var measuredLatencyMs: Double?
@@ -19,11 +19,11 @@ public struct StoredEvaluation: Sendable, Hashable {
   public var name: String?
   public var canonicalText: String
 
-  init(row: Row) {
+  init(row: Row) throws {
     id = row["id"]
     trial = row["trial"]
     hash = row["architecture_hash"]
-    status = row["status"]
+    status = try EvaluationStatus.stored(row["status"])
     accuracy = row["accuracy"]
     predictedLatencyMs = row["predicted_latency_ms"]
     measuredLatencyMs = row["measured_latency_ms"]
@@ -68,7 +68,7 @@ extension ResultsStore {
             AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')
           ORDER BY e.id DESC LIMIT 1
           """, arguments: [run, trial]
-      ).map(StoredEvaluation.init(row:))
+      ).map { try StoredEvaluation(row: $0) }
     }
   }
 
@@ -83,7 +83,7 @@ extension ResultsStore {
             AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')
           ORDER BY e.trial, e.id
           """, arguments: [run]
-      ).map(StoredEvaluation.init(row:))
+      ).map { try StoredEvaluation(row: $0) }
     }
   }
 

@@ -17,6 +17,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
   case unusable(path: String, reason: String)
   /// Another live process works on the run (it was created or resumed there).
   case runOwned(run: Int64, host: String, pid: Int, heartbeatAgeSeconds: Double?)
+  /// A stored word outside the set this build knows (a newer nas, or a hand edit).
+  case unknownValue(table: String, column: String, value: String)
 
   public var description: String {
     switch self {
@@ -43,6 +45,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
       return "run \(run) is in use by process \(pid) on \(host) (\(beat)); wait for it to end or stop it with Ctrl-C, "
         + "then resume again (a process that died is taken over at once on this host, after "
         + "\(Int(RunOwnership.staleAfterSeconds)) s without a heartbeat from another host)"
+    case .unknownValue(let table, let column, let value):
+      return "\(table).\(column) holds '\(value)', which this nas does not know (written by a newer nas, or edited by hand); upgrade nas or fix the row"
     }
   }
 }

@@ -37,7 +37,7 @@ final class TargetAndEstimateTests: XCTestCase {
     let first = try search(target: 4, device: "p1"), second = try search(target: 6, device: "p2")
     let evaluation = try store.beginEvaluation(
       run: first, architecture: seed, trial: 1, evaluator: "cmd", evaluatorConfigJSON: "{}", predictedLatencyMs: 5, deviceProfile: "p1")
-    try store.finishEvaluation(evaluation, .init(status: "ok", accuracy: 0.5, reward: 0.5, message: nil, reused: false, wallSeconds: 0))
+    try store.finishEvaluation(evaluation, .init(status: .ok, accuracy: 0.5, reward: 0.5, message: nil, reused: false, wallSeconds: 0))
 
     let byHash = try SearchOrigin.find(store: store, seed: seed, seedPath: "s.arch", seedText: "# nas search run \(second): x\n", databasePath: db)
     XCTAssertEqual(byHash.origin?.run, first, "the run that evaluated it, not the header's")

@@ -39,11 +39,11 @@ final class RunReportTests: XCTestCase {
       let id = try store.beginEvaluation(
         run: run, architecture: arch, trial: trial, evaluator: "test", evaluatorConfigJSON: "{}", predictedLatencyMs: latency, deviceProfile: nil)
       if trial % 7 == 0 {
-        try store.finishEvaluation(id, .init(status: "failed", accuracy: nil, reward: nil, message: "boom <\(trial)>", reused: false, wallSeconds: 1))
+        try store.finishEvaluation(id, .init(status: .failed, accuracy: nil, reward: nil, message: "boom <\(trial)>", reused: false, wallSeconds: 1))
       } else {
         let accuracy = 0.5 + Double(trial % 12) * 0.03
         try store.finishEvaluation(
-          id, .init(status: "ok", accuracy: accuracy, reward: accuracy * pow(latency / 5, -0.07), message: nil, reused: false, wallSeconds: 1))
+          id, .init(status: .ok, accuracy: accuracy, reward: accuracy * pow(latency / 5, -0.07), message: nil, reused: false, wallSeconds: 1))
       }
       if trial == 3 { try store.setMeasuredLatency(evaluation: id, milliseconds: latency * 1.1) }
     }

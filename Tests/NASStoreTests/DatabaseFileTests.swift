@@ -40,7 +40,7 @@ final class DatabaseFileTests: XCTestCase {
         run: run, architecture: arch, trial: trial, evaluator: "zen", evaluatorConfigJSON: "{}", predictedLatencyMs: 1,
         deviceProfile: nil)
       try store.finishEvaluation(
-        id, .init(status: "ok", accuracy: 0.5, reward: 0.5, message: String(repeating: "m", count: 100), reused: false, wallSeconds: 1))
+        id, .init(status: .ok, accuracy: 0.5, reward: 0.5, message: String(repeating: "m", count: 100), reused: false, wallSeconds: 1))
     }
     let queue = try DatabaseQueue(path: path)
     try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }

@@ -31,7 +31,7 @@ final class QueryTests: XCTestCase {
     let id = try store.beginEvaluation(
       run: run, architecture: arch(8 + trial), trial: trial, evaluator: "t", evaluatorConfigJSON: "{}", predictedLatencyMs: predicted,
       deviceProfile: nil)
-    try store.finishEvaluation(id, .init(status: "ok", accuracy: accuracy, reward: accuracy, message: nil, reused: false, wallSeconds: 0))
+    try store.finishEvaluation(id, .init(status: .ok, accuracy: accuracy, reward: accuracy, message: nil, reused: false, wallSeconds: 0))
     if let measured { try store.setMeasuredLatency(evaluation: id, milliseconds: measured) }
     return id
   }

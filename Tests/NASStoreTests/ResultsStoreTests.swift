@@ -29,7 +29,7 @@ final class ResultsStoreTests: XCTestCase {
       run: run, architecture: arch, trial: 1, evaluator: "zen", evaluatorConfigJSON: "{\"e\":1}", predictedLatencyMs: 1.5,
       deviceProfile: nil)
     XCTAssertNil(try store.reusableAccuracy(hash: arch.canonicalHash, evaluatorConfigJSON: "{\"e\":1}"))
-    try store.finishEvaluation(id, .init(status: "ok", accuracy: 0.8, reward: 0.7, message: nil, reused: false, wallSeconds: 1))
+    try store.finishEvaluation(id, .init(status: .ok, accuracy: 0.8, reward: 0.7, message: nil, reused: false, wallSeconds: 1))
     XCTAssertEqual(try store.reusableAccuracy(hash: arch.canonicalHash, evaluatorConfigJSON: "{\"e\":1}"), 0.8)
     XCTAssertNil(try store.reusableAccuracy(hash: arch.canonicalHash, evaluatorConfigJSON: "{\"e\":2}"))
     try store.setRunStatus(run, .finished)

@@ -41,7 +41,7 @@ do {
       run: runID, architecture: arch, trial: i + 1, evaluator: "test", evaluatorConfigJSON: "{}", predictedLatencyMs: latency,
       deviceProfile: nil)
     try store.finishEvaluation(
-      id, .init(status: "ok", accuracy: accuracy, reward: accuracy - latency / 100, message: nil, reused: false, wallSeconds: 0))
+      id, .init(status: .ok, accuracy: accuracy, reward: accuracy - latency / 100, message: nil, reused: false, wallSeconds: 0))
     FileHandle.standardOutput.write(Data("committed \(i + 1)\n".utf8))
   }
 } catch {
