@@ -66,9 +66,14 @@ public final class LatencyDatabase: LatencySampleSink {
   /// The samples of the profile of `statistic` (every statistic when nil).
   public func samples(statistic: SampleStatistic? = .current) throws -> [LatencySample] {
     try store.samples(profile: profile.id, statistic: statistic?.rawValue).map { r in
-      LatencySample(
-        configuration: try UnitKey.parse(r.unit), source: SampleSource(rawValue: r.source) ?? .import, microseconds: r.microseconds,
-        runs: r.runs, round: r.round, statistic: SampleStatistic(rawValue: r.statistic) ?? .median)
+      guard let source = SampleSource(rawValue: r.source) else {
+        throw StoreError.unknownValue(table: "latency_samples", column: "source", value: r.source)
+      }
+      guard let kept = SampleStatistic(rawValue: r.statistic) else {
+        throw StoreError.unknownValue(table: "latency_samples", column: "statistic", value: r.statistic)
+      }
+      return LatencySample(
+        configuration: try UnitKey.parse(r.unit), source: source, microseconds: r.microseconds, runs: r.runs, round: r.round, statistic: kept)
     }
   }
 
