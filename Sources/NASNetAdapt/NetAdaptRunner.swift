@@ -252,7 +252,7 @@ public struct NetAdaptRunner {
     do {
       resumed = try lifecycle.resume(name: r.name, allowFinished: false) { stored in
         let previous: NetAdaptSettings
-        do { previous = try JSONDecoder().decode(NetAdaptSettings.self, from: Data(stored.parametersJSON.utf8)) } catch {
+        do { previous = try JSONDecoder().decode(NetAdaptSettings.self, from: Data(stored.parameters.utf8)) } catch {
           throw NetAdaptError.resume("run \(stored.id)'s settings are unreadable (\(error))")
         }
         return previous.differences(from: settings)

@@ -51,10 +51,10 @@ public struct SearchOrigin: Sendable, Hashable {
     return nil
   }
 
-  static func origin(_ record: SearchRunRecord, evidence: String) -> SearchOrigin {
+  static func origin(_ record: RunRecord, evidence: String) -> SearchOrigin {
     // NASNetAdapt does not depend on NASSearch, so the two fields are read from the stored
     // SearchConfiguration's JSON rather than by decoding the type.
-    let object = (try? JSONSerialization.jsonObject(with: Data(record.parametersJSON.utf8))) as? [String: Any]
+    let object = (try? JSONSerialization.jsonObject(with: Data(record.parameters.utf8))) as? [String: Any]
     let target = ((object?["reward"] as? [String: Any])?["targetMilliseconds"] as? NSNumber)?.doubleValue
     let device = record.deviceProfile ?? (object?["device"] as? String) ?? ""
     return SearchOrigin(run: record.id, targetMs: target.flatMap { $0 > 0 && $0.isFinite ? $0 : nil }, device: device, evidence: evidence)

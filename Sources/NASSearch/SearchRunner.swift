@@ -167,7 +167,7 @@ public struct SearchRunner {
       // A finished search resumes too: its budget may grow.
       resumed = try lifecycle.resume(name: r.name, allowFinished: true) { stored in
         let previous: SearchConfiguration
-        do { previous = try JSONDecoder().decode(SearchConfiguration.self, from: Data(stored.parametersJSON.utf8)) } catch {
+        do { previous = try JSONDecoder().decode(SearchConfiguration.self, from: Data(stored.parameters.utf8)) } catch {
           throw SearchError.storedRunUnreadable(run: stored.id, reason: "\(error)")
         }
         return previous.differences(from: configuration)

@@ -2,33 +2,7 @@ import Foundation
 import GRDB
 import NASArch
 
-/// The kinds of run the database records.
-public enum RunKind: String, Codable, Sendable { case search, netadapt, bench, validate, train }
-/// A run's lifecycle.
-public enum RunStatus: String, Codable, Sendable { case running, finished, interrupted, failed }
-
 extension ResultsStore {
-  /// Records a new run (status running, owned by `owner` when given) and returns its id.
-  public func createRun(
-    kind: RunKind, name: String?, commandLine: String, parametersJSON: String, spacePath: String?, spaceHash: String?,
-    seed: UInt64?, toolVersion: String, deviceProfile: String?, owner: RunOwner? = nil
-  ) throws -> Int64 {
-    try write { db in
-      let now = Self.now()
-      try db.execute(
-        sql: """
-          INSERT INTO runs (kind, name, command_line, parameters, space_path, space_hash, seed, status, started_at, tool_version,
-            device_profile, owner_token, owner_host, owner_pid, owner_heartbeat_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)
-          """,
-        arguments: [
-          kind.rawValue, name, commandLine, parametersJSON, spacePath, spaceHash, seed.map { Int64(bitPattern: $0) },
-          now, toolVersion, deviceProfile, owner?.token, owner?.host, owner?.pid, owner == nil ? nil : now,
-        ])
-      return db.lastInsertedRowID
-    }
-  }
-
   /// Sets a run's status (and its end time unless it is running again).
   public func setRunStatus(_ run: Int64, _ status: RunStatus) throws {
     try write { db in

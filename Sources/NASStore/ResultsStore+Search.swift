@@ -38,16 +38,6 @@ public struct StoredEvaluation: Sendable, Hashable {
   }
 }
 
-/// A run as the resume logic needs it.
-public struct StoredRun: Sendable, Hashable {
-  public var id: Int64
-  public var kind: String
-  public var name: String?
-  public var status: String
-  public var parametersJSON: String
-  public var startedAt: String
-}
-
 extension ResultsStore {
   /// The message that marks an evaluation whose process died (see ``markStaleEvaluations(run:grace:)``).
   public static let staleMessagePrefix = "stale:"
@@ -92,30 +82,5 @@ extension ResultsStore {
     try write { db in
       try db.execute(sql: "UPDATE evaluations SET measured_latency_ms = ? WHERE id = ?", arguments: [milliseconds, evaluation])
     }
-  }
-
-  /// A run by id.
-  public func run(_ id: Int64) throws -> StoredRun? {
-    try read { db in
-      try Row.fetchOne(db, sql: "SELECT id, kind, name, status, parameters, started_at FROM runs WHERE id = ?", arguments: [id])
-        .map(Self.storedRun)
-    }
-  }
-
-  /// The newest run of `kind`, optionally with a given name.
-  public func latestRun(kind: RunKind, name: String?) throws -> StoredRun? {
-    try read { db in
-      let filter = name == nil ? "" : "AND name = ?"
-      var arguments: StatementArguments = [kind.rawValue]
-      if let name { arguments += [name] }
-      return try Row.fetchOne(
-        db, sql: "SELECT id, kind, name, status, parameters, started_at FROM runs WHERE kind = ? \(filter) ORDER BY id DESC LIMIT 1",
-        arguments: arguments
-      ).map(Self.storedRun)
-    }
-  }
-
-  private static func storedRun(_ row: Row) -> StoredRun {
-    StoredRun(id: row["id"], kind: row["kind"], name: row["name"], status: row["status"], parametersJSON: row["parameters"], startedAt: row["started_at"])
   }
 }

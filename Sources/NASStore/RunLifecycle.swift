@@ -55,7 +55,7 @@ public struct RunLifecycle: Sendable {
   /// A run taken up again.
   public struct Resumed {
     public var lease: RunLease
-    public var stored: StoredRun
+    public var stored: RunRecord
     /// Trials whose evaluation's process died; they are evaluated again.
     public var staleTrials: [Int]
   }
@@ -64,14 +64,14 @@ public struct RunLifecycle: Sendable {
   /// its stored settings differ from this invocation's, or when it finished and
   /// `allowFinished` is false; otherwise claimed, its stale evaluations marked, and running.
   public func resume(
-    name: String?, allowFinished: Bool, differences: (StoredRun) throws -> [String]
+    name: String?, allowFinished: Bool, differences: (RunRecord) throws -> [String]
   ) throws -> Resumed {
     guard let stored = try store.latestRun(kind: kind, name: name) else {
       throw RunLifecycleError.nothingToResume(kind: kind, name: name, database: store.path)
     }
     let different = try differences(stored)
     guard different.isEmpty else { throw RunLifecycleError.settingsDiffer(run: stored.id, differences: different) }
-    guard allowFinished || stored.status != RunStatus.finished.rawValue else { throw RunLifecycleError.finished(run: stored.id) }
+    guard allowFinished || stored.status != .finished else { throw RunLifecycleError.finished(run: stored.id) }
     let lease: RunLease
     do { lease = try RunLease.claim(store: store, run: stored.id, owner: owner, onLost: onLost) } catch let e as StoreError {
       throw RunLifecycleError.inUse(e.description)

@@ -29,6 +29,6 @@ final class RunOwnerTests: XCTestCase {
     XCTAssertTrue(try lease.finish(.interrupted))
     let (resumed, _) = try NetAdaptRunner(request: request).openRun(store: other, settings: settings, stop: AtomicFlag())
     XCTAssertEqual(resumed.run, lease.run)
-    XCTAssertEqual(try other.run(lease.run)?.status, "running")
+    XCTAssertEqual(try other.run(lease.run)?.status, .running)
   }
 }

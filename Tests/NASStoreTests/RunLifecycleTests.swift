@@ -22,7 +22,7 @@ final class RunLifecycleTests: XCTestCase {
     name: "r", commandLine: "nas x", parametersJSON: #"{"a": 1}"#, spacePath: nil, spaceHash: nil, seed: 1, toolVersion: "test",
     deviceProfile: nil)
 
-  func sameSettings(_ run: StoredRun) -> [String] { run.parametersJSON == Self.start.parametersJSON ? [] : ["a"] }
+  func sameSettings(_ run: RunRecord) -> [String] { run.parameters == Self.start.parametersJSON ? [] : ["a"] }
 
   func testANewRunIsOwnedAndAResumeChecksItsSettings() throws {
     let store = try ResultsStore.open(path: path)
@@ -39,7 +39,7 @@ final class RunLifecycleTests: XCTestCase {
     }
     let resumed = try again.resume(name: "r", allowFinished: false, differences: sameSettings)
     XCTAssertEqual(resumed.stored.id, lease.run)
-    XCTAssertEqual(try store.run(lease.run)?.status, "running")
+    XCTAssertEqual(try store.run(lease.run)?.status, .running)
 
     // Another process while this one holds the run: refused, naming the owner.
     let other = RunLifecycle(store: store, kind: .netadapt, owner: RunOwner(token: "other", host: RunOwner.hostName, pid: 2))

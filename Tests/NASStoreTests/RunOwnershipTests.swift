@@ -98,7 +98,7 @@ final class RunOwnershipTests: XCTestCase {
     XCTAssertEqual(lost.value, 1)
     XCTAssertTrue(lease.isLost)
     XCTAssertFalse(try lease.finish(.finished))
-    XCTAssertEqual(try store.run(run)?.status, "running")
+    XCTAssertEqual(try store.run(run)?.status, .running)
   }
 
   func testAFinishedLeaseReleasesTheRun() throws {
@@ -107,7 +107,7 @@ final class RunOwnershipTests: XCTestCase {
     let run = try newRun(store, owner: owner)
     let lease = RunLease(store: store, run: run, owner: owner)
     XCTAssertTrue(try lease.finish(.interrupted))
-    XCTAssertEqual(try store.run(run)?.status, "interrupted")
+    XCTAssertEqual(try store.run(run)?.status, .interrupted)
     XCTAssertNoThrow(try store.claimRun(run, owner: .thisProcess()))
   }
 }
