@@ -11,13 +11,15 @@ final class ResultsStoreTests: XCTestCase {
     return dir.appendingPathComponent(name).path
   }
 
-  let arch = Architecture(
+  /// A network small enough to record anywhere; other store tests use it too.
+  static let tiny = Architecture(
     name: "tiny", inputSize: 8, inputChannels: 3, classes: 4,
     units: [
       Unit(role: .stem, op: .conv, kernel: 3, stride: 2, outChannels: 8, activation: .relu),
       Unit(role: .head, op: .pool),
       Unit(role: .classifier, op: .classifier, outChannels: 4, normalization: .none),
     ])
+  let arch = ResultsStoreTests.tiny
 
   func testMigratesFromEmptyAndRecordsAnEvaluation() throws {
     let path = try temporaryPath()

@@ -56,12 +56,7 @@ final class RunLifecycleTests: XCTestCase {
   func testAResumeHandsBackTheTrialsWhoseProcessDied() throws {
     let store = try ResultsStore.open(path: path)
     let lease = try RunLifecycle(store: store, kind: .search).create(Self.start)
-    let arch = Architecture(
-      inputSize: 8, inputChannels: 3, classes: 2,
-      units: [
-        Unit(role: .stem, op: .conv, kernel: 3, stride: 2, outChannels: 8, activation: .relu), Unit(role: .head, op: .pool),
-        Unit(role: .classifier, op: .classifier, outChannels: 2, normalization: .none),
-      ])
+    let arch = ResultsStoreTests.tiny
     // An evaluation left running by a process that has ended.
     let id = try store.beginEvaluation(
       run: lease.run, architecture: arch, trial: 4, evaluator: "test", evaluatorConfigJSON: "{}", predictedLatencyMs: 1, deviceProfile: nil)

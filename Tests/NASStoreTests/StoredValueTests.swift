@@ -16,12 +16,7 @@ final class StoredValueTests: XCTestCase {
     let run = try store.createRun(
       kind: .search, name: nil, commandLine: "nas search", parametersJSON: "{}", spacePath: nil, spaceHash: nil, seed: nil,
       toolVersion: "test", deviceProfile: nil)
-    let arch = Architecture(
-      inputSize: 8, inputChannels: 3, classes: 2,
-      units: [
-        Unit(role: .stem, op: .conv, kernel: 3, stride: 2, outChannels: 8, activation: .relu), Unit(role: .head, op: .pool),
-        Unit(role: .classifier, op: .classifier, outChannels: 2, normalization: .none),
-      ])
+    let arch = ResultsStoreTests.tiny
     let id = try store.beginEvaluation(
       run: run, architecture: arch, trial: 1, evaluator: "test", evaluatorConfigJSON: "{}", predictedLatencyMs: 1, deviceProfile: nil)
     try store.finishEvaluation(id, .init(status: .ok, accuracy: 0.5, reward: 0.5, message: nil, reused: false, wallSeconds: 0))
