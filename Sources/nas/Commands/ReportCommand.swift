@@ -26,8 +26,8 @@ struct ReportCommand: ParsableCommand {
 
   func run() throws {
     let store = try ResultsStore.open(path: db)
-    let kind = try store.query("SELECT kind FROM runs WHERE id = ?", arguments: [String(runID)]).rows.first?.first ?? nil
-    let path = out ?? RunReport.defaultPath(run: runID, kind: kind ?? "run", databasePath: db)
+    let kind = try store.run(runID)?.kind.rawValue ?? "run"
+    let path = out ?? RunReport.defaultPath(run: runID, kind: kind, databasePath: db)
     let bytes = try RunReport.write(run: runID, store: store, to: path)
     print("\(path): report of run \(runID) (\(bytes / 1024) KiB)")
   }
