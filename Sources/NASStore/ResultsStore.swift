@@ -29,9 +29,9 @@ public final class ResultsStore: @unchecked Sendable {
     config.busyMode = .timeout(30)
     config.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
     do {
-      let pool = try DatabasePool(path: path, configuration: config)
-      // Two processes opening a new file at once would both apply the first migration:
-      // serialise migrating across processes with an advisory lock beside the database.
+      // Two processes opening a new file at once would both switch it to WAL (SQLite answers
+      // one of them "database is locked", whatever the busy timeout) and both apply the first
+      // migration: serialise opening across processes with an advisory lock beside the database.
       let lock = Glibc.open(path + "-migrate.lock", O_CREAT | O_RDWR, 0o644)
       if lock >= 0 { flock(lock, LOCK_EX) }
       defer {
@@ -40,6 +40,7 @@ public final class ResultsStore: @unchecked Sendable {
           close(lock)
         }
       }
+      let pool = try DatabasePool(path: path, configuration: config)
       try Schema.migrator.migrate(pool)
       return ResultsStore(path: path, writer: pool, readOnly: false)
     } catch let error as DatabaseError {
