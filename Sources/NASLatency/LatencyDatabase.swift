@@ -44,17 +44,17 @@ public final class LatencyDatabase: LatencySampleSink {
   }
 
   public func fittedNetworkCounts() throws -> [String: Int] {
-    Dictionary(grouping: try store.networkTimings(profile: profile.id, purpose: "fit", statistic: SampleStatistic.current.rawValue), by: \.architectureHash)
+    Dictionary(grouping: try store.networkTimings(profile: profile.id, purpose: .fit, statistic: SampleStatistic.current.rawValue), by: \.architectureHash)
       .mapValues(\.count)
   }
 
   public func recordNetwork(_ arch: Architecture, timing: TimingSummary) throws {
-    try recordNetwork(arch, timing: timing, purpose: "fit", predicted: nil)
+    try recordNetwork(arch, timing: timing, purpose: .fit, predicted: nil)
   }
 
   /// Records a whole-network timing for `purpose` (fit, validate, measure); a validated
   /// network carries its chunk's `driftRatio` (``DriftReferences``).
-  public func recordNetwork(_ arch: Architecture, timing: TimingSummary, purpose: String, predicted: Double?, driftRatio: Double? = nil) throws {
+  public func recordNetwork(_ arch: Architecture, timing: TimingSummary, purpose: NetworkPurpose, predicted: Double?, driftRatio: Double? = nil) throws {
     try store.recordArchitecture(arch, spacePath: nil)
     try store.recordNetworkTiming(
       LatencyNetworkRecord(
@@ -89,7 +89,7 @@ public final class LatencyDatabase: LatencySampleSink {
   public func driftReferenceCandidates() throws -> [NetworkSample] { try fitNetworks(quantile: 0.5) }
 
   func fitNetworks(quantile: Double) throws -> [NetworkSample] {
-    let rows = try store.networkTimings(profile: profile.id, purpose: "fit", statistic: SampleStatistic.current.rawValue)
+    let rows = try store.networkTimings(profile: profile.id, purpose: .fit, statistic: SampleStatistic.current.rawValue)
     var order: [String] = []
     var byHash: [String: [LatencyNetworkRecord]] = [:]
     for r in rows {

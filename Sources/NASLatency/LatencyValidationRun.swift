@@ -47,7 +47,7 @@ public struct LatencyValidationRun {
     let result = try LatencyValidator(threads: threads, policy: policy, passes: passes, references: drift).validate(
       archs, predictor: predictor, progress: progress, shouldStop: shouldStop,
       record: { arch, timing, predicted, ratio in
-        try database.recordNetwork(arch, timing: timing, purpose: "validate", predicted: predicted, driftRatio: ratio)
+        try database.recordNetwork(arch, timing: timing, purpose: .validate, predicted: predicted, driftRatio: ratio)
       })
     let corrected = result.driftCorrected
     try store.recordValidation(

@@ -92,7 +92,7 @@ public struct NetAdaptLoop {
         throw NetAdaptError.noProposal(iteration: i, latencyMs: state.latencyMs, targetMs: state.targetMs, cutMs: reduction)
       }
       let earlier = Dictionary(
-        try store.netAdaptProposals(run: run, iteration: i).filter { $0.status == "ok" }.map { ("\($0.kind) \($0.firstUnit) \($0.channelsAfter)", $0) },
+        try store.netAdaptProposals(run: run, iteration: i).filter { $0.status == .ok }.map { ("\($0.kind) \($0.firstUnit) \($0.channelsAfter)", $0) },
         uniquingKeysWith: { a, _ in a })
       let progress = ProgressReporter(label: "iteration \(i) proposals", total: proposals.count, enabled: showProgress)
       var best: (proposal: Proposal, score: Double, accuracy: Double, weights: WeightSet?)? = nil
@@ -170,7 +170,7 @@ public struct NetAdaptLoop {
       StoredNetAdaptProposal(
         iteration: iteration, kind: p.width.kind.rawValue, firstUnit: p.width.units.first ?? 0, lastUnit: p.width.units.last ?? 0,
         channelsBefore: p.channelsBefore, channelsAfter: p.channelsAfter, hash: p.architecture.canonicalHash, predictedLatencyMs: p.predictedMs,
-        accuracy: accuracy, slope: slope, status: accuracy == nil ? "failed" : "ok", message: message, wallSeconds: seconds))
+        accuracy: accuracy, slope: slope, status: accuracy == nil ? .failed : .ok, message: message, wallSeconds: seconds))
   }
 
   func save(_ weights: WeightSet, iteration: Int) throws -> String {

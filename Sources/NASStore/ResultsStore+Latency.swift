@@ -65,7 +65,7 @@ public struct LatencySampleRecord: Codable, Sendable, Hashable {
 public struct LatencyNetworkRecord: Codable, Sendable, Hashable {
   public var architectureHash: String
   public var canonicalText: String?
-  public var purpose: String
+  public var purpose: NetworkPurpose
   public var milliseconds: Double
   public var p10: Double?
   public var p90: Double?
@@ -77,7 +77,7 @@ public struct LatencyNetworkRecord: Codable, Sendable, Hashable {
   public var statistic: String
 
   public init(
-    architectureHash: String, canonicalText: String? = nil, purpose: String, milliseconds: Double, p10: Double?, p90: Double?,
+    architectureHash: String, canonicalText: String? = nil, purpose: NetworkPurpose, milliseconds: Double, p10: Double?, p90: Double?,
     runs: Int, predicted: Double?, driftRatio: Double? = nil, statistic: String
   ) {
     self.statistic = statistic
@@ -240,14 +240,14 @@ extension ResultsStore {
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [
-          profile, n.architectureHash, n.purpose, n.milliseconds, n.p10, n.p90, n.runs, n.predicted, n.driftRatio, n.statistic, run, Self.now(),
+          profile, n.architectureHash, n.purpose.rawValue, n.milliseconds, n.p10, n.p90, n.runs, n.predicted, n.driftRatio, n.statistic, run, Self.now(),
         ])
     }
   }
 
   /// Whole-network timings of a profile (for one purpose, and of one statistic, or all when
   /// nil) with the architectures' canonical text, oldest first.
-  public func networkTimings(profile: String, purpose: String? = nil, statistic: String?) throws -> [LatencyNetworkRecord] {
+  public func networkTimings(profile: String, purpose: NetworkPurpose? = nil, statistic: String?) throws -> [LatencyNetworkRecord] {
     try read { db in
       var sql = """
         SELECT n.*, a.canonical_text FROM latency_networks n JOIN architectures a ON a.hash = n.architecture_hash
@@ -256,7 +256,7 @@ extension ResultsStore {
       var args: [DatabaseValueConvertible] = [profile]
       if let purpose {
         sql += " AND n.purpose = ?"
-        args.append(purpose)
+        args.append(purpose.rawValue)
       }
       if let statistic {
         sql += " AND n.statistic = ?"
@@ -264,7 +264,7 @@ extension ResultsStore {
       }
       return try Row.fetchAll(db, sql: sql + " ORDER BY n.id", arguments: StatementArguments(args)).map {
         LatencyNetworkRecord(
-          architectureHash: $0["architecture_hash"], canonicalText: $0["canonical_text"], purpose: $0["purpose"],
+          architectureHash: $0["architecture_hash"], canonicalText: $0["canonical_text"], purpose: try $0.word("purpose", of: "latency_networks"),
           milliseconds: $0["milliseconds"], p10: $0["p10_ms"], p90: $0["p90_ms"], runs: $0["runs"], predicted: $0["predicted_ms"],
           driftRatio: $0["drift_ratio"], statistic: $0["statistic"])
       }

@@ -15,13 +15,13 @@ public struct StoredNetAdaptProposal: Sendable, Hashable {
   public var accuracy: Double?
   public var slope: Double?
   public var chosen: Bool
-  public var status: String
+  public var status: ProposalStatus
   public var message: String?
   public var wallSeconds: Double?
 
   public init(
     iteration: Int, kind: String, firstUnit: Int, lastUnit: Int, channelsBefore: Int, channelsAfter: Int, hash: String,
-    predictedLatencyMs: Double, accuracy: Double?, slope: Double?, chosen: Bool = false, status: String, message: String?,
+    predictedLatencyMs: Double, accuracy: Double?, slope: Double?, chosen: Bool = false, status: ProposalStatus, message: String?,
     wallSeconds: Double?
   ) {
     self.iteration = iteration
@@ -40,7 +40,7 @@ public struct StoredNetAdaptProposal: Sendable, Hashable {
     self.wallSeconds = wallSeconds
   }
 
-  init(row: Row) {
+  init(row: Row) throws {
     iteration = row["iteration"]
     kind = row["kind"]
     firstUnit = row["first_unit"]
@@ -52,7 +52,7 @@ public struct StoredNetAdaptProposal: Sendable, Hashable {
     accuracy = row["accuracy"]
     slope = row["slope"]
     chosen = row["chosen"] ?? false
-    status = row["status"]
+    status = try row.word("status", of: "netadapt_proposals")
     message = row["message"]
     wallSeconds = row["wall_seconds"]
   }
@@ -82,7 +82,7 @@ extension ResultsStore {
           """,
         arguments: [
           run, p.iteration, p.kind, p.firstUnit, p.lastUnit, p.channelsBefore, p.channelsAfter, architecture.canonicalHash,
-          p.predictedLatencyMs, p.accuracy, p.slope, p.chosen, p.status, p.message, p.wallSeconds, Self.now(),
+          p.predictedLatencyMs, p.accuracy, p.slope, p.chosen, p.status.rawValue, p.message, p.wallSeconds, Self.now(),
         ])
     }
   }
@@ -95,7 +95,7 @@ extension ResultsStore {
       if let iteration { _ = arguments.append(contentsOf: [iteration]) }
       return try Row.fetchAll(
         db, sql: "SELECT * FROM netadapt_proposals WHERE run_id = ? \(filter) ORDER BY iteration, id", arguments: arguments
-      ).map(StoredNetAdaptProposal.init(row:))
+      ).map { try StoredNetAdaptProposal(row: $0) }
     }
   }
 

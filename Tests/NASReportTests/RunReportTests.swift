@@ -108,13 +108,13 @@ final class RunReportTests: XCTestCase {
       run: run, iteration: 0, architecture: network(40), predictedLatencyMs: 4, accuracy: 0.8, cut: nil, proposals: 0, chosen: nil,
       stateKey: "s", state: Data())
     for iteration in 1...2 {
-      for (after, status) in [(32 - 8 * (iteration - 1), "ok"), (16, "failed")] {
+      for (after, status) in [(32 - 8 * (iteration - 1), ProposalStatus.ok), (16, .failed)] {
         try store.recordNetAdaptProposal(
           run: run, architecture: network(after),
           StoredNetAdaptProposal(
             iteration: iteration, kind: "width", firstUnit: 1, lastUnit: 1, channelsBefore: 40 - 8 * (iteration - 1), channelsAfter: after,
-            hash: network(after).canonicalHash, predictedLatencyMs: 4 - Double(iteration), accuracy: status == "ok" ? 0.78 : nil,
-            slope: status == "ok" ? -0.02 : nil, status: status, message: status == "ok" ? nil : "diverged", wallSeconds: 2))
+            hash: network(after).canonicalHash, predictedLatencyMs: 4 - Double(iteration), accuracy: status == .ok ? 0.78 : nil,
+            slope: status == .ok ? -0.02 : nil, status: status, message: status == .ok ? nil : "diverged", wallSeconds: 2))
       }
       try store.recordNetAdaptIteration(
         run: run, iteration: iteration, architecture: network(32 - 8 * (iteration - 1)), predictedLatencyMs: 4 - Double(iteration),
