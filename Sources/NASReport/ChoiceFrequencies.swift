@@ -1,5 +1,4 @@
 import NASArch
-import NASSpace
 import NASSupport
 
 /// Which choices the best candidates made, block by block: for each block position and each
@@ -9,10 +8,9 @@ struct ChoiceFrequencies {
   static let attributes = ["op", "k", "expansion", "se", "act", "skip"]
   var blocks: [[(unit: NASArch.Unit, input: Shape)]] = []
 
-  init(_ evaluations: [ReportEvaluation]) {
-    blocks = evaluations.compactMap { e in
-      guard let arch = try? DSL.parseArchitecture(e.canonicalText, file: e.hash), let placed = try? arch.placedUnits() else { return nil }
-      return placed.filter { $0.unit.role == .block }.map { ($0.unit, $0.input) }
+  init(_ architectures: [Architecture]) {
+    blocks = architectures.compactMap { arch in
+      (try? arch.placedUnits()).map { placed in placed.filter { $0.unit.role == .block }.map { ($0.unit, $0.input) } }
     }
   }
 

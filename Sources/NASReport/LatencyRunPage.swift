@@ -5,11 +5,11 @@ import NASSupport
 /// The report of a bench or validate run: the whole networks it timed, predicted against
 /// measured, and the validation's figures.
 struct LatencyRunPage {
-  var run: ReportRun
+  var run: RunRecord
   var networks: [ReportRow]
   var validation: ReportRow?
 
-  init(run: ReportRun, store: ResultsStore) throws {
+  init(run: RunRecord, store: ResultsStore) throws {
     self.run = run
     networks = try ReportRow.all(
       store, "SELECT architecture_hash, purpose, milliseconds, predicted_ms, drift_ratio FROM latency_networks WHERE run_id = ? ORDER BY id",
@@ -19,9 +19,9 @@ struct LatencyRunPage {
 
   func render(into page: inout HTMLPage) {
     var facts: [(String, String)] = [
-      ("command", run.row["command_line"] ?? ""), ("kind", run.kind), ("status", run.status), ("space", run.row["space_path"] ?? "-"),
-      ("device profile", run.row["device_profile"] ?? "-"), ("tool version", run.row["tool_version"] ?? "-"),
-      ("started", run.row["started_at"] ?? "-"), ("wall time", run.wallSeconds.map(ProgressReporter.formatDuration) ?? "-"),
+      ("command", run.commandLine), ("kind", run.kind.rawValue), ("status", run.status.rawValue), ("space", run.spacePath ?? "-"),
+      ("device profile", run.deviceProfile ?? "-"), ("tool version", run.toolVersion),
+      ("started", run.startedAt), ("wall time", run.wallSeconds.map(ProgressReporter.formatDuration) ?? "-"),
       ("whole networks timed", "\(networks.count)"),
     ]
     if let v = validation {

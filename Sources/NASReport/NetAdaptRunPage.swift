@@ -5,11 +5,11 @@ import NASSupport
 /// The report of a NetAdapt run: the path (latency and accuracy per iteration, each cut
 /// named) and every proposal of every iteration.
 struct NetAdaptRunPage {
-  var run: ReportRun
+  var run: RunRecord
   var path: [ReportRow]
   var proposals: [ReportRow]
 
-  init(run: ReportRun, store: ResultsStore) throws {
+  init(run: RunRecord, store: ResultsStore) throws {
     self.run = run
     path = try ReportRow.all(store, "SELECT * FROM netadapt_iterations WHERE run_id = ? ORDER BY iteration", [String(run.id)])
     proposals = try ReportRow.all(
@@ -17,16 +17,16 @@ struct NetAdaptRunPage {
   }
 
   func render(into page: inout HTMLPage) {
-    let p = run.parameters
+    let p = run.settings
     var facts: [(String, String)] = [
-      ("command", run.row["command_line"] ?? ""), ("status", run.status), ("seed architecture hash", run.row["space_hash"] ?? "-"),
-      ("device profile", run.row["device_profile"] ?? "-"), ("tool version", run.row["tool_version"] ?? "-"),
-      ("started", run.row["started_at"] ?? "-"), ("wall time", run.wallSeconds.map(ProgressReporter.formatDuration) ?? "-"),
+      ("command", run.commandLine), ("status", run.status.rawValue), ("seed architecture hash", run.spaceHash ?? "-"),
+      ("device profile", run.deviceProfile ?? "-"), ("tool version", run.toolVersion),
+      ("started", run.startedAt), ("wall time", run.wallSeconds.map(ProgressReporter.formatDuration) ?? "-"),
       ("iterations", "\(max(0, path.count - 1))"), ("proposals", "\(proposals.count)"),
     ]
     if let t = p["targetMs"] as? Double { facts.append(("target", "\(Format.fixed(t, 3)) ms")) }
     if let r = p["stepRatio"] as? Double { facts.append(("step", "\(Format.fixed(100 * r, 1))% of the seed's latency per iteration")) }
-    if let c = run.row["continues_run"] { facts.append(("continues search run", c)) }
+    if let c = run.continuesRun.map(String.init) { facts.append(("continues search run", c)) }
     page.section("run", "Run", [HTMLPage.facts(facts)])
     let latency = path.compactMap { r in r.int("iteration").flatMap { i in r.double("predicted_latency_ms").map { (x: Double(i), y: $0) } } }
     let accuracy = path.compactMap { r in r.int("iteration").flatMap { i in r.double("accuracy").map { (x: Double(i), y: $0) } } }

@@ -30,32 +30,22 @@ struct ReportRow {
   }
 }
 
-/// A run's row of the `runs` table.
-struct ReportRun {
-  var row: ReportRow
-  var id: Int64
-  var kind: String
-  var status: String
-
-  init(_ id: Int64, store: ResultsStore) throws {
-    guard let row = try ReportRow.all(store, "SELECT * FROM runs WHERE id = ?", [String(id)]).first else {
-      throw ReportError.noSuchRun(run: id, database: store.path)
-    }
-    self.row = row
-    self.id = id
-    kind = row["kind"] ?? "?"
-    status = row["status"] ?? "?"
+extension RunRecord {
+  /// Run `id`, or ``ReportError/noSuchRun(run:database:)``.
+  static func report(_ id: Int64, store: ResultsStore) throws -> RunRecord {
+    guard let run = try store.run(id) else { throw ReportError.noSuchRun(run: id, database: store.path) }
+    return run
   }
 
   /// Seconds from start to end (to now for a run still going).
   var wallSeconds: Double? {
-    guard let start = row["started_at"].flatMap(StoreTimestamp.date) else { return nil }
-    return (row["ended_at"].flatMap(StoreTimestamp.date) ?? Date()).timeIntervalSince(start)
+    guard let start = StoreTimestamp.date(startedAt) else { return nil }
+    return (endedAt.flatMap(StoreTimestamp.date) ?? Date()).timeIntervalSince(start)
   }
 
   /// The stored settings, as JSON.
-  var parameters: [String: Any] {
-    (row["parameters"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]) ?? [:]
+  var settings: [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(parameters.utf8))) as? [String: Any] ?? [:]
   }
 }
 
@@ -71,7 +61,7 @@ struct ReportEvaluation {
   var predictedMs: Double?
   var measuredMs: Double?
   var reward: Double?
-  var status: String
+  var status: EvaluationStatus
   var message: String?
   var reused: Bool
   var wallSeconds: Double?
@@ -85,10 +75,10 @@ struct ReportEvaluation {
       FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash WHERE e.run_id = ? ORDER BY e.trial, e.id
       """, [String(run)]
     ).map { r in
-      ReportEvaluation(
+      try ReportEvaluation(
         id: r.int("id") ?? 0, trial: Int(r.int("trial") ?? 0), hash: r["architecture_hash"] ?? "", canonicalText: r["canonical_text"] ?? "",
         macs: r.int("macs"), params: r.int("params"), accuracy: r.double("accuracy"), predictedMs: r.double("predicted_latency_ms"),
-        measuredMs: r.double("measured_latency_ms"), reward: r.double("reward"), status: r["status"] ?? "?", message: r["message"],
+        measuredMs: r.double("measured_latency_ms"), reward: r.double("reward"), status: EvaluationStatus.stored(r["status"] ?? ""), message: r["message"],
         reused: r["reused"] == "1", wallSeconds: r.double("wall_seconds"))
     }
   }

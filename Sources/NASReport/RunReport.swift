@@ -8,18 +8,18 @@ import NASSupport
 public enum RunReport {
   /// The page of run `id`.
   public static func html(run id: Int64, store: ResultsStore) throws -> String {
-    let run = try ReportRun(id, store: store)
-    var page = HTMLPage(title: "nas \(run.kind) run \(id)\(run.row["name"].map { " (\($0))" } ?? "")")
+    let run = try RunRecord.report(id, store: store)
+    var page = HTMLPage(title: "nas \(run.kind.rawValue) run \(id)\(run.name.map { " (\($0))" } ?? "")")
     switch run.kind {
-    case "search", "train":
-      let device = run.row["device_profile"]
+    case .search, .train:
+      let device = run.deviceProfile
       let predictor = device.flatMap { try? LatencyService.predictor(store: store, profileID: $0, threads: 1) }
       let validation = try device.flatMap { try ReportValidation.latest(profile: $0, store: store) }
       SearchRunPage(run: run, evaluations: try ReportEvaluation.of(run: id, store: store), predictor: predictor, validation: validation)
         .render(into: &page)
-    case "netadapt":
+    case .netadapt:
       try NetAdaptRunPage(run: run, store: store).render(into: &page)
-    default:
+    case .bench, .validate:
       try LatencyRunPage(run: run, store: store).render(into: &page)
     }
     page.raw("<footer><p>Written by nas from \(HTMLPage.escape(store.path)) at \(StoreTimestamp.string()).</p></footer>")

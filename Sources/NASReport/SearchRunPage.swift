@@ -9,22 +9,28 @@ import NASSupport
 /// trials, the best candidates with their per-unit latency and `.arch` text, the choices
 /// they made, the predictor's validation and the failed evaluations.
 struct SearchRunPage {
-  var run: ReportRun
+  var run: RunRecord
   var evaluations: [ReportEvaluation]
   var predictor: LatencyPredictor?
   var validation: ReportValidation?
-  /// How many of the best candidates the table shows.
-  var top = 10
+  /// The successful evaluations, and the best of them by reward with their architectures.
+  let ok: [ReportEvaluation]
+  let best: [(evaluation: ReportEvaluation, architecture: Architecture?)]
 
-  var reward: (target: Double?, alpha: Double?, beta: Double?) {
-    let r = run.parameters["reward"] as? [String: Any]
-    return (r?["targetMilliseconds"] as? Double, r?["alpha"] as? Double, r?["beta"] as? Double)
+  /// `top`: how many of the best candidates the table shows.
+  init(run: RunRecord, evaluations: [ReportEvaluation], predictor: LatencyPredictor?, validation: ReportValidation?, top: Int = 10) {
+    self.run = run
+    self.evaluations = evaluations
+    self.predictor = predictor
+    self.validation = validation
+    ok = evaluations.filter { $0.status == .ok }
+    let ranked = ok.filter { $0.reward != nil }.sorted { ($0.reward ?? 0, -$0.trial) > ($1.reward ?? 0, -$1.trial) }.prefix(top)
+    best = ranked.map { e in (e, try? DSL.parseArchitecture(e.canonicalText, file: e.hash)) }
   }
 
-  var ok: [ReportEvaluation] { evaluations.filter { $0.status == "ok" } }
-
-  var best: [ReportEvaluation] {
-    Array(ok.filter { $0.reward != nil }.sorted { ($0.reward ?? 0, -$0.trial) > ($1.reward ?? 0, -$1.trial) }.prefix(top))
+  var reward: (target: Double?, alpha: Double?, beta: Double?) {
+    let r = run.settings["reward"] as? [String: Any]
+    return (r?["targetMilliseconds"] as? Double, r?["alpha"] as? Double, r?["beta"] as? Double)
   }
 
   func render(into page: inout HTMLPage) {
@@ -42,18 +48,18 @@ struct SearchRunPage {
       "reward", "Reward per trial",
       trials.isEmpty ? [HTMLPage.paragraph("No reward yet.")] : [ReportCharts.rewardHistory(trials)])
     page.section("top", "Best candidates", [topTable()])
-    page.section("choices", "Choices of the best candidates", [ChoiceFrequencies(best).html])
+    page.section("choices", "Choices of the best candidates", [ChoiceFrequencies(best.compactMap(\.architecture)).html])
     page.section("predictor", "Latency predictor", [predictorText()])
     page.section("failures", "Failed evaluations", [failures()])
   }
 
   var header: [(String, String)] {
-    let p = run.parameters
+    let p = run.settings
     var facts: [(String, String)] = [
-      ("command", run.row["command_line"] ?? ""), ("status", run.status), ("seed", run.row["seed"] ?? "-"),
-      ("space", run.row["space_path"] ?? "-"), ("space hash", run.row["space_hash"] ?? "-"),
-      ("device profile", run.row["device_profile"] ?? "-"), ("tool version", run.row["tool_version"] ?? "-"),
-      ("started", run.row["started_at"] ?? "-"), ("wall time", run.wallSeconds.map(ProgressReporter.formatDuration) ?? "-"),
+      ("command", run.commandLine), ("status", run.status.rawValue), ("seed", run.seed.map { String(UInt64(bitPattern: $0)) } ?? "-"),
+      ("space", run.spacePath ?? "-"), ("space hash", run.spaceHash ?? "-"),
+      ("device profile", run.deviceProfile ?? "-"), ("tool version", run.toolVersion),
+      ("started", run.startedAt), ("wall time", run.wallSeconds.map(ProgressReporter.formatDuration) ?? "-"),
       ("strategy", p["strategy"] as? String ?? "-"),
       ("evaluations", "\(evaluations.count) (\(ok.count) ok, \(evaluations.count - ok.count) not)"),
     ]
@@ -67,15 +73,15 @@ struct SearchRunPage {
 
   /// The space's predicted latency range, when its file is still there with the recorded content.
   var spaceRange: (min: Double, max: Double)? {
-    guard let predictor, let path = run.row["space_path"], let space = try? DSL.loadSpace(path: path),
-      SpaceIdentity.names(space, recorded: run.row["space_hash"] ?? "")
+    guard let predictor, let path = run.spacePath, let space = try? DSL.loadSpace(path: path),
+      SpaceIdentity.names(space, recorded: run.spaceHash ?? "")
     else { return nil }
     return try? predictor.predictedRange(of: space)
   }
 
   func topTable() -> String {
     guard !best.isEmpty else { return HTMLPage.paragraph("No candidate with a reward yet.") }
-    let rows = best.map { e -> [String] in
+    let rows = best.map(\.evaluation).map { e -> [String] in
       [
         "<code>\(e.hash.prefix(12))</code>", e.macs.map { Format.si(Double($0)) } ?? "-", e.params.map { Format.grouped(Int($0)) } ?? "-",
         e.predictedMs.map { Format.fixed($0, 3) } ?? "-", e.measuredMs.map { Format.fixed($0, 3) } ?? "-",
@@ -84,13 +90,13 @@ struct SearchRunPage {
     }
     return HTMLPage.table(
       ["hash", "MACs", "params", "predicted ms", "measured ms", "accuracy", "reward", "reused"], rows, numeric: [1, 2, 3, 4, 5, 6])
-      + best.enumerated().map { details($1, open: $0 == 0) }.joined()
+      + best.enumerated().map { details($1.evaluation, $1.architecture, open: $0 == 0) }.joined()
   }
 
   /// The per-unit predicted latency as bars, and the `.arch` text, folded.
-  func details(_ e: ReportEvaluation, open: Bool) -> String {
+  func details(_ e: ReportEvaluation, _ architecture: Architecture?, open: Bool) -> String {
     var inner = ""
-    if let predictor, let arch = try? DSL.parseArchitecture(e.canonicalText, file: e.hash), let p = try? predictor.predict(arch) {
+    if let predictor, let architecture, let p = try? predictor.predict(architecture) {
       let most = p.units.map(\.microseconds).max() ?? 0
       inner += HTMLPage.table(
         ["unit", "configuration", "predicted"],
@@ -113,9 +119,9 @@ struct SearchRunPage {
   }
 
   func failures() -> String {
-    let failed = evaluations.filter { $0.status != "ok" }
+    let failed = evaluations.filter { $0.status != .ok }
     guard !failed.isEmpty else { return HTMLPage.paragraph("None.") }
     return HTMLPage.table(
-      ["trial", "status", "message"], failed.map { ["\($0.trial)", HTMLPage.escape($0.status), HTMLPage.escape($0.message ?? "")] }, numeric: [0])
+      ["trial", "status", "message"], failed.map { ["\($0.trial)", HTMLPage.escape($0.status.rawValue), HTMLPage.escape($0.message ?? "")] }, numeric: [0])
   }
 }

@@ -6,7 +6,7 @@ public enum EvaluationStatus: String, Codable, CaseIterable, Sendable {
   case timedOut = "timed out"
 
   /// The status stored in `table.column`, or an error naming the word.
-  static func stored(_ word: String, table: String = "evaluations", column: String = "status") throws -> EvaluationStatus {
+  public static func stored(_ word: String, table: String = "evaluations", column: String = "status") throws -> EvaluationStatus {
     guard let status = EvaluationStatus(rawValue: word) else { throw StoreError.unknownValue(table: table, column: column, value: word) }
     return status
   }
