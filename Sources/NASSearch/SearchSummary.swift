@@ -44,7 +44,7 @@ public struct SearchSummary: Codable, Sendable {
   public var front: [Candidate]
   public var files: Files?
   /// The run's HTML report (`nas report`), when the command wrote one.
-  public var report: String?
+  public var reportFile: String?
   public var warnings: [String]
 
   static func make(
@@ -105,7 +105,7 @@ public struct SearchSummary: Codable, Sendable {
       if let a = f.bestArchitecture { out += "\nbest architecture: \(a)" }
       if let p = f.plot { out += "\nplot: \(p)" }
     }
-    if let report { out += "\nreport: \(report)" }
+    if let reportFile { out += "\nreport: \(reportFile)" }
     out += "\nquery it later: nas db top --run \(run) --db \(databasePath)"
     return out
   }

@@ -90,7 +90,7 @@ struct SearchCommand: ParsableCommand {
     let interrupt = Interrupt.install(message: "stopping after the trials in flight (Ctrl-C again to quit now; --resume continues)")
     let runner = SearchRunner(request: request, log: { FileHandleWriter.writeStderr($0 + "\n") }, showProgress: !quiet)
     var summary = try runner.run(stop: interrupt.flag)
-    summary.report = CLI.writeReport(run: summary.run, kind: "search", database: db, folder: out)
+    summary.reportFile = CLI.writeReport(run: summary.run, kind: "search", database: db, folder: out)
     print(json ? try JSONOutput.document(summary) : summary.text(databasePath: db))
     if summary.interrupted { throw ExitCode(130) }
   }
