@@ -21,6 +21,7 @@ let package = Package(
     .systemLibrary(name: "CXNNPack", path: "Sources/CXNNPack"),
     .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
     // The training engine's vector kernels, compiled per instruction set and chosen at run time.
     .target(name: "CNASKernels"),
 
@@ -30,7 +31,7 @@ let package = Package(
     .target(
       name: "NASStore",
       dependencies: [
-        "NASArch",
+        "NASArch", "CLibPQ",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .target(name: "NASLatency", dependencies: ["NASArch", "NASSpace", "NASStore", "NASSupport", "CXNNPack"]),

@@ -4,7 +4,10 @@
 set -euo pipefail
 # python3-venv: the tests check exported models in onnxruntime, from a virtual environment
 # scripts/check-onnx-export.sh makes with PyPI's onnx, onnxruntime and numpy.
-packages=(libxnnpack-dev libpthreadpool-dev libopenblas-dev zlib1g-dev libsqlite3-dev sqlite3 dataset-fashion-mnist python3-venv)
+# libpq-dev: the results store's PostgreSQL client; postgresql: the server the tests start a
+# throwaway cluster of (scripts/postgres-cluster.sh) and a multi-host search uses.
+packages=(libxnnpack-dev libpthreadpool-dev libopenblas-dev zlib1g-dev libsqlite3-dev sqlite3 dataset-fashion-mnist python3-venv
+  libpq-dev postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,5 @@
 import NASArch
+import NASStore
 import NASSpace
 import NASSupport
 

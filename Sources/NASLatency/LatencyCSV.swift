@@ -1,5 +1,6 @@
 import Foundation
 import NASSpace
+import NASStore
 
 /// The CSV form of latency samples, so a table measured on one device (for example by
 /// `nas bench` built for a phone) can drive prediction on another machine.

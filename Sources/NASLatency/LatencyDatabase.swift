@@ -32,19 +32,19 @@ public final class LatencyDatabase: LatencySampleSink {
   }
 
   /// Samples of the current statistic per unit key (older ones do not count: they are re-measured).
-  public func sampleCounts() throws -> [String: Int] { try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.current.rawValue) }
+  public func sampleCounts() throws -> [String: Int] { try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.current) }
 
   public func record(_ samples: [LatencySample]) throws {
     try store.recordSamples(
       samples.map {
         LatencySampleRecord(
-          unit: $0.key, op: $0.configuration.unit.op.rawValue, source: $0.source.rawValue, microseconds: $0.microseconds, runs: $0.runs,
-          round: $0.round, statistic: $0.statistic.rawValue)
+          unit: $0.key, op: $0.configuration.unit.op.rawValue, source: $0.source, microseconds: $0.microseconds, runs: $0.runs,
+          round: $0.round, statistic: $0.statistic)
       }, profile: profile.id, run: run)
   }
 
   public func fittedNetworkCounts() throws -> [String: Int] {
-    Dictionary(grouping: try store.networkTimings(profile: profile.id, purpose: .fit, statistic: SampleStatistic.current.rawValue), by: \.architectureHash)
+    Dictionary(grouping: try store.networkTimings(profile: profile.id, purpose: .fit, statistic: SampleStatistic.current), by: \.architectureHash)
       .mapValues(\.count)
   }
 
@@ -59,21 +59,16 @@ public final class LatencyDatabase: LatencySampleSink {
     try store.recordNetworkTiming(
       LatencyNetworkRecord(
         architectureHash: arch.canonicalHash, purpose: purpose, milliseconds: timing.latency / 1000, p10: timing.p10 / 1000,
-        p90: timing.p90 / 1000, runs: timing.runs, predicted: predicted, driftRatio: driftRatio, statistic: SampleStatistic.current.rawValue),
+        p90: timing.p90 / 1000, runs: timing.runs, predicted: predicted, driftRatio: driftRatio, statistic: SampleStatistic.current),
       profile: profile.id, run: run)
   }
 
   /// The samples of the profile of `statistic` (every statistic when nil).
   public func samples(statistic: SampleStatistic? = .current) throws -> [LatencySample] {
-    try store.samples(profile: profile.id, statistic: statistic?.rawValue).map { r in
-      guard let source = SampleSource(rawValue: r.source) else {
-        throw StoreError.unknownValue(table: "latency_samples", column: "source", value: r.source)
-      }
-      guard let kept = SampleStatistic(rawValue: r.statistic) else {
-        throw StoreError.unknownValue(table: "latency_samples", column: "statistic", value: r.statistic)
-      }
-      return LatencySample(
-        configuration: try UnitKey.parse(r.unit), source: source, microseconds: r.microseconds, runs: r.runs, round: r.round, statistic: kept)
+    try store.samples(profile: profile.id, statistic: statistic).map { r in
+      LatencySample(
+        configuration: try UnitKey.parse(r.unit), source: r.source, microseconds: r.microseconds, runs: r.runs, round: r.round,
+        statistic: r.statistic)
     }
   }
 
@@ -89,7 +84,7 @@ public final class LatencyDatabase: LatencySampleSink {
   public func driftReferenceCandidates() throws -> [NetworkSample] { try fitNetworks(quantile: 0.5) }
 
   func fitNetworks(quantile: Double) throws -> [NetworkSample] {
-    let rows = try store.networkTimings(profile: profile.id, purpose: .fit, statistic: SampleStatistic.current.rawValue)
+    let rows = try store.networkTimings(profile: profile.id, purpose: .fit, statistic: SampleStatistic.current)
     var order: [String] = []
     var byHash: [String: [LatencyNetworkRecord]] = [:]
     for r in rows {
@@ -132,7 +127,7 @@ public final class LatencyDatabase: LatencySampleSink {
   /// samples of the median statistic.
   func requireCurrentSamples() throws {
     guard try sampleCounts().isEmpty else { return }
-    let older = try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.median.rawValue).values.reduce(0, +)
+    let older = try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.median).values.reduce(0, +)
     throw older > 0
       ? LatencyError.onlyOlderSamples(profile: profile.id, count: older, statistic: SampleStatistic.median.rawValue)
       : LatencyError.emptyTable(profile: profile.id)

@@ -1,28 +1,6 @@
 import NASArch
 import NASSpace
-
-/// Where a sample's configuration came from.
-public enum SampleSource: String, Codable, Sendable, CaseIterable {
-  /// A unit a space (or a reference network) can produce.
-  case grid
-  /// A unit with channel counts between the choice grid (from shrunk networks).
-  case offgrid
-  /// Read from a CSV file.
-  case `import`
-}
-
-/// Which statistic of its timed runs a stored sample or network timing is. Samples of different
-/// statistics describe different speeds of the machine and are never mixed in one table.
-public enum SampleStatistic: String, Codable, Sendable, CaseIterable {
-  /// The median of the runs: the first statistic `nas` stored (and what CSV files without a
-  /// `statistic` column hold). Kept in the database, not used for prediction.
-  case median
-  /// The fastest run (``TimingSummary/latencyQuantile``).
-  case fastest
-
-  /// What this version measures and predicts from.
-  public static let current = SampleStatistic.fastest
-}
+import NASStore
 
 /// One microbenchmark sample: the fastest of `runs` timed runs of one unit configuration.
 public struct LatencySample: Codable, Sendable, Hashable {

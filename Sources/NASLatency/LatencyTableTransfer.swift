@@ -55,7 +55,7 @@ public enum LatencyTableTransfer {
     var t = TextTable(
       headers: ["id", "cpu", "cores", "threads", "backend", "precision", "samples", "configurations", "cpu identity"], rightAligned: [2, 3, 6, 7])
     for p in try store.profiles() {
-      let counts = try store.sampleCounts(profile: p.id, statistic: SampleStatistic.current.rawValue)
+      let counts = try store.sampleCounts(profile: p.id, statistic: SampleStatistic.current)
       t.append([
         p.id, p.cpuModel, String(p.cores), String(p.threads), "\(p.backend) \(p.backendVersion)", p.precision,
         String(counts.values.reduce(0, +)), String(counts.count), DeviceProfile(record: p).identityText,

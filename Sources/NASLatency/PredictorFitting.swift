@@ -1,5 +1,6 @@
 import Foundation
 import NASArch
+import NASStore
 import NASSpace
 
 /// How well each model form predicts configurations it was not fitted on.

@@ -52,10 +52,10 @@ extension NetAdaptRunner {
     let store = try ResultsStore.open(path: r.databasePath)
     let found = try SearchOrigin.find(
       store: store, seed: r.seed, seedPath: r.seedPath, seedText: try? String(contentsOfFile: r.seedPath, encoding: .utf8),
-      databasePath: r.databasePath)
+      databasePath: store.path)
     let target = try NetAdaptTarget.choose(
       settings: settings, origin: found.origin, note: found.note, deviceInUse: DeviceProfile.current(threads: 1).id,
-      deviceRequested: r.device, databasePath: r.databasePath)
+      deviceRequested: r.device, databasePath: store.path)
     log(target.text)
     if target.given, let origin = target.origin {
       log("continues search run \(origin.run) (\(origin.evidence)); recorded with the run")

@@ -64,7 +64,7 @@ public struct NetAdaptRunner {
     let predict: (Architecture) throws -> Double = { try predictor.milliseconds($0) }
     let (lease, stored) = try openRun(store: store, settings: settings, origin: plan.target.origin?.run, stop: stop)
     let run = lease.run
-    let directory = (r.outputDirectory ?? URL(fileURLWithPath: r.databasePath).deletingLastPathComponent().path)
+    let directory = (r.outputDirectory ?? OutputFile.defaultFolder(forDatabase: r.databasePath))
     var loop = NetAdaptLoop(
       settings: settings, store: store, run: run, directory: "\(directory)/\(outputStem(run: run))", predict: predict, tuner: tuner,
       parse: { try DSL.parseArchitecture($0, file: "<netadapt run \(run)>") })
@@ -201,7 +201,7 @@ public struct NetAdaptRunner {
     let r = request
     if r.device == nil {
       let profile = DeviceProfile.current(threads: 1)
-      let counts = try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.current.rawValue)
+      let counts = try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.current)
       let units = try r.seed.placedUnits().map { UnitKey.text(UnitKey.normalized($0.unit, input: $0.input)) }
       let missing = units.filter { (counts[$0] ?? 0) == 0 }.count
       if missing > 0 {
@@ -210,7 +210,7 @@ public struct NetAdaptRunner {
         let variants = (0..<8).map { _ in shrinker.shrink(r.seed, using: &rng) }
         log(
           "measuring \(r.seed.name ?? "the seed")'s units and 8 narrower variants on this machine (1 thread) for the latency "
-            + "predictor; done once and kept in \(r.databasePath)")
+            + "predictor; done once and kept in \(ResultsStore.redacted(r.databasePath))")
         let progress = ProgressReporter(label: "latency samples", total: 0, enabled: showProgress)
         let outcome = try LatencyService.ensureTables(
           store: store, spaces: [], references: [r.seed] + variants, threads: 1,

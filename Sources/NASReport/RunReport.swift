@@ -36,7 +36,7 @@ public enum RunReport {
 
   /// The default file of a run's report: `PREFIX-RUNKIND-run-N-report.html` beside the database.
   public static func defaultPath(run id: Int64, kind: String, databasePath: String, folder: String? = nil) -> String {
-    let dir = folder ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().path
+    let dir = folder ?? OutputFile.defaultFolder(forDatabase: databasePath)
     return URL(fileURLWithPath: dir).appendingPathComponent("\(OutputFile.prefix(forDatabase: databasePath))-\(kind)-run-\(id)-report.html").path
   }
 }

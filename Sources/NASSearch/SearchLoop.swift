@@ -9,12 +9,14 @@ public struct SearchServices: Sendable {
   /// Predicted latency in milliseconds on the search's device.
   public var predictLatency: @Sendable (Architecture) throws -> Double
   /// Accuracy (or score) of each architecture of a batch, in order; a batch holds up to
-  /// `--workers` candidates, which the product evaluates in separate processes.
-  public var evaluate: @Sendable ([EvaluationRequest]) -> [Result<Double, EvaluationError>]
+  /// `--workers` candidates, which the product evaluates in separate processes or through the
+  /// database's queue. A failed evaluation is a failure in the result; a throw means the batch
+  /// could not be evaluated at all (the queue's database is gone) and stops the run.
+  public var evaluate: @Sendable ([EvaluationRequest]) throws -> [Result<Double, EvaluationError>]
 
   public init(
     predictLatency: @escaping @Sendable (Architecture) throws -> Double,
-    evaluate: @escaping @Sendable ([EvaluationRequest]) -> [Result<Double, EvaluationError>]
+    evaluate: @escaping @Sendable ([EvaluationRequest]) throws -> [Result<Double, EvaluationError>]
   ) {
     self.predictLatency = predictLatency
     self.evaluate = evaluate
@@ -144,7 +146,7 @@ public final class SearchLoop: @unchecked Sendable {
       requests.append((i, EvaluationRequest(trial: p.trial, evaluationID: id, architecture: arch), latency, start))
     }
     if !requests.isEmpty {
-      let results = services.evaluate(requests.map(\.request))
+      let results = try services.evaluate(requests.map(\.request))
       for (r, result) in zip(requests, results) {
         let hash = r.request.architecture.canonicalHash
         let wall = Date().timeIntervalSince(r.start)

@@ -32,6 +32,11 @@ public struct SearchRequest: Sendable {
   /// How a child process evaluates like this one (`--workers` above 1): the `nas` binary and
   /// the arguments before the architecture file.
   public var workerCommand: (executable: String, arguments: [String])?
+  /// Evaluate through the database's queue (`nas worker` processes, on any host, evaluate)
+  /// instead of in this process or its children; `workers` is then the batch queued at once.
+  public var queue = false
+  /// The `nas _evaluate` arguments (before `--threads`) a queued evaluation carries.
+  public var evaluateArguments: [String] = []
 
   public init(
     spacePath: String, space: SearchSpace, reward: Reward, strategy: StrategyKind, trials: Int?, seconds: Double?, evaluatorSpec: String,

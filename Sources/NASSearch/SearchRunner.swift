@@ -61,9 +61,19 @@ public struct SearchRunner {
 
     let done = (try recorder.loadState())?.completedTrials ?? 0
     let progress = ProgressReporter(label: "trials", total: r.trials ?? 0, initial: done, enabled: showProgress)
-    let services = SearchServices(
-      predictLatency: { arch in try predictor.milliseconds(arch) },
-      evaluate: { requests in Self.evaluateConcurrently(requests.map(\.architecture), with: evaluator) })
+    let services: SearchServices
+    if r.queue {
+      let task = WorkerTask(
+        evaluateArguments: r.evaluateArguments, timeoutSeconds: r.evaluatorOptions.commandTimeout, evaluatorName: local.name,
+        configurationJSON: local.configurationJSON)
+      let queued = try QueuedEvaluation(store: store, run: run, task: task, log: log)
+      log("queueing \(r.workers) candidate(s) at a time in \(store.path): start `nas worker --db URL` on each host that evaluates")
+      services = SearchServices(predictLatency: { arch in try predictor.milliseconds(arch) }, evaluate: { try queued.evaluate($0) })
+    } else {
+      services = SearchServices(
+        predictLatency: { arch in try predictor.milliseconds(arch) },
+        evaluate: { requests in Self.evaluateConcurrently(requests.map(\.architecture), with: evaluator) })
+    }
     let loop = SearchLoop(
       space: r.space, configuration: configuration, services: services, recorder: recorder, progress: progress, stopRequested: stop)
     let ending: SearchLoop.Ending
@@ -94,13 +104,13 @@ public struct SearchRunner {
     let r = request
     if r.device == nil {
       let profile = DeviceProfile.current(threads: 1)
-      let counts = try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.current.rawValue)
+      let counts = try store.sampleCounts(profile: profile.id, statistic: SampleStatistic.current)
       let grid = try r.space.unitConfigurations().map { UnitKey.text(UnitKey.normalized($0.unit, input: $0.input)) }
       let missing = grid.filter { (counts[$0] ?? 0) == 0 }.count
       if missing > 0 {
         log(
           "measuring \(missing) unit configurations of \(r.spacePath) on this machine (\(profile.cpuModel), 1 thread) for the "
-            + "latency predictor; done once and kept in \(r.databasePath)")
+            + "latency predictor; done once and kept in \(ResultsStore.redacted(r.databasePath))")
         let progress = ProgressReporter(label: "latency samples", total: 0, enabled: showProgress)
         let outcome = try LatencyService.ensureTables(
           store: store, spaces: [(r.spacePath, r.space)], references: [], threads: 1,
@@ -174,7 +184,7 @@ public struct SearchRunner {
       }
     } catch let error as RunLifecycleError {
       switch error {
-      case .nothingToResume: throw SearchError.nothingToResume(name: r.name, database: r.databasePath)
+      case .nothingToResume: throw SearchError.nothingToResume(name: r.name, database: ResultsStore.redacted(r.databasePath))
       case .settingsDiffer(let run, let differences): throw SearchError.settingsDiffer(run: run, differences: differences)
       case .finished: throw error  // not raised: allowFinished
       case .inUse(let message): throw SearchError.runInUse(message)
@@ -242,7 +252,7 @@ public struct SearchRunner {
   /// named after the database and the run: `nas-search-run-3-best.arch` and
   /// `nas-search-run-3.svg` for run 3 of `results/nas.sqlite`.
   func writeOutputs(store: ResultsStore, run: Int64, configuration: SearchConfiguration) throws -> SearchSummary.Files {
-    let directory = request.outputDirectory ?? URL(fileURLWithPath: request.databasePath).deletingLastPathComponent().path
+    let directory = request.outputDirectory ?? OutputFile.defaultFolder(forDatabase: request.databasePath)
     let stem = "\(OutputFile.prefix(forDatabase: request.databasePath))-search-run-\(run)"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let evaluations = try store.finishedEvaluations(run: run).filter { $0.status == .ok && $0.accuracy != nil }

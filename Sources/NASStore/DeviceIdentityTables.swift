@@ -1,5 +1,3 @@
-import GRDB
-
 /// The migration that lets device profiles tell machines apart and marks end-to-end
 /// measurements taken on a busy machine.
 ///
@@ -13,14 +11,11 @@ import GRDB
 enum DeviceIdentityTables {
   static let name = "v7-device-identity"
 
-  static func migrate(_ db: Database) throws {
-    try db.execute(
-      sql: """
-        ALTER TABLE device_profiles ADD COLUMN cpu_family INTEGER;        -- /proc/cpuinfo "cpu family"; NULL where not reported
-        ALTER TABLE device_profiles ADD COLUMN cpu_model_number INTEGER;  -- /proc/cpuinfo "model"
-        ALTER TABLE device_profiles ADD COLUMN cpu_stepping INTEGER;      -- /proc/cpuinfo "stepping"
-        ALTER TABLE device_profiles ADD COLUMN cpu_flags TEXT;            -- kernel-selecting ISA flags; NULL: identity unknown
-        ALTER TABLE evaluations ADD COLUMN measured_under_load REAL;      -- cores other processes kept busy during measured_latency_ms
-        """)
-  }
+  static let sql = """
+    ALTER TABLE device_profiles ADD COLUMN cpu_family INTEGER;        -- /proc/cpuinfo "cpu family"; NULL where not reported
+    ALTER TABLE device_profiles ADD COLUMN cpu_model_number INTEGER;  -- /proc/cpuinfo "model"
+    ALTER TABLE device_profiles ADD COLUMN cpu_stepping INTEGER;      -- /proc/cpuinfo "stepping"
+    ALTER TABLE device_profiles ADD COLUMN cpu_flags TEXT;            -- kernel-selecting ISA flags; NULL: identity unknown
+    ALTER TABLE evaluations ADD COLUMN measured_under_load REAL;      -- cores other processes kept busy during measured_latency_ms
+    """
 }

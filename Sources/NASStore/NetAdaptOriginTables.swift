@@ -1,5 +1,3 @@
-import GRDB
-
 /// The migration that links a NetAdapt run to the search run it continues.
 ///
 /// MobileNetV3 ran NetAdapt on the result of its platform-aware search; `nas netadapt` on a
@@ -8,10 +6,7 @@ import GRDB
 enum NetAdaptOriginTables {
   static let name = "v8-netadapt-origin"
 
-  static func migrate(_ db: Database) throws {
-    try db.execute(
-      sql: """
-        ALTER TABLE runs ADD COLUMN continues_run INTEGER REFERENCES runs(id);  -- the search run a netadapt run continues; NULL: none
-        """)
-  }
+  static let sql = """
+    ALTER TABLE runs ADD COLUMN continues_run INTEGER REFERENCES runs(id);  -- the search run a netadapt run continues; NULL: none
+    """
 }

@@ -1,12 +1,11 @@
 import Foundation
-import GRDB
 
 /// Bounds on a query a user types (`nas db sql`): a statement without a bound, such as a
 /// recursive CTE, must end with a message instead of growing until the machine runs out.
 public struct QueryLimits: Sendable, Equatable {
   /// Rows returned before the query is stopped.
   public var maxRows: Int
-  /// Wall time before SQLite is interrupted (which also bounds the memory a runaway query takes).
+  /// Wall time before the database is told to stop (which also bounds the memory a runaway query takes).
   public var maxSeconds: Double
 
   public static let defaults = QueryLimits(maxRows: 10_000, maxSeconds: 30)
@@ -38,30 +37,6 @@ extension ResultsStore {
   public func streamQuery(
     _ sql: String, limits: QueryLimits, columns: ([String]) throws -> Void, row: ([String?]) throws -> Void
   ) throws -> Int {
-    let interrupter = DispatchWorkItem { [writer] in writer.interrupt() }
-    DispatchQueue.global().asyncAfter(deadline: .now() + limits.maxSeconds, execute: interrupter)
-    defer { interrupter.cancel() }
-    var count = 0
-    do {
-      try writer.read { db in
-        let statement = try Self.singleStatement(db, sql)
-        guard statement.isReadonly else {
-          throw StoreError.database("only statements that read are allowed here (SELECT, WITH, PRAGMA queries)")
-        }
-        try columns(statement.columnNames)
-        let cursor = try Row.fetchCursor(statement)
-        while let next = try cursor.next() {
-          if count == limits.maxRows { throw QueryLimitError.rows(count) }
-          try row(next.databaseValues.map { v in v.isNull ? nil : (String.fromDatabaseValue(v) ?? v.description) })
-          count += 1
-        }
-      }
-    } catch let error as DatabaseError {
-      switch error.resultCode {
-      case .SQLITE_INTERRUPT: throw QueryLimitError.seconds(limits.maxSeconds)
-      default: throw StoreError.database(error.message ?? error.description)
-      }
-    }
-    return count
+    try engine.streamReadOnly(sql, arguments: [], limits: limits, columns: columns, row: row)
   }
 }

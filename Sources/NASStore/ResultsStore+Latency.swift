@@ -40,15 +40,15 @@ public struct LatencyProfileRecord: Codable, Sendable, Hashable {
 public struct LatencySampleRecord: Codable, Sendable, Hashable {
   public var unit: String
   public var op: String
-  public var source: String
+  public var source: SampleSource
   public var microseconds: Double
   public var runs: Int
   public var round: Int?
-  public var statistic: String
+  public var statistic: SampleStatistic
   public var measuredAt: String?
 
   public init(
-    unit: String, op: String, source: String, microseconds: Double, runs: Int, round: Int?, statistic: String, measuredAt: String? = nil
+    unit: String, op: String, source: SampleSource, microseconds: Double, runs: Int, round: Int?, statistic: SampleStatistic, measuredAt: String? = nil
   ) {
     self.statistic = statistic
     self.unit = unit
@@ -73,12 +73,12 @@ public struct LatencyNetworkRecord: Codable, Sendable, Hashable {
   public var predicted: Double?
   /// For a validated network, the machine's speed factor while its chunk was timed.
   public var driftRatio: Double?
-  /// Which statistic of the timed runs `milliseconds` is (`median` or `fastest`).
-  public var statistic: String
+  /// Which statistic of the timed runs `milliseconds` is.
+  public var statistic: SampleStatistic
 
   public init(
     architectureHash: String, canonicalText: String? = nil, purpose: NetworkPurpose, milliseconds: Double, p10: Double?, p90: Double?,
-    runs: Int, predicted: Double?, driftRatio: Double? = nil, statistic: String
+    runs: Int, predicted: Double?, driftRatio: Double? = nil, statistic: SampleStatistic
   ) {
     self.statistic = statistic
     self.driftRatio = driftRatio
@@ -135,6 +135,12 @@ public struct LatencyValidationRecord: Codable, Sendable, Hashable {
 }
 
 extension ResultsStore {
+  /// The quoted words a statistic filter admits (every statistic when nil). Spelled into the SQL
+  /// rather than bound, because PostgreSQL cannot type a parameter only compared with NULL.
+  static func statisticList(_ statistic: SampleStatistic?) -> String {
+    (statistic.map { [$0] } ?? SampleStatistic.allCases).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+  }
+
   /// Inserts the profile if its id is new. A row stored without a CPU identity under the same
   /// id takes the identity given here (a caller that only knows the older fields leaves it as it is).
   public func recordProfile(_ p: LatencyProfileRecord) throws {
@@ -166,14 +172,14 @@ extension ResultsStore {
   /// The load recorded with an evaluation's end-to-end measurement, if any.
   public func measurementLoad(evaluation: Int64) throws -> Double? {
     try read { db in
-      try Double.fetchOne(db, sql: "SELECT measured_under_load FROM evaluations WHERE id = ?", arguments: [evaluation])
+      try db.value(Double.self, sql: "SELECT measured_under_load FROM evaluations WHERE id = ?", arguments: [evaluation])
     }
   }
 
   /// Every known profile, oldest first.
   public func profiles() throws -> [LatencyProfileRecord] {
     try read { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM device_profiles ORDER BY created_at, id").map {
+      try db.fetchAll(sql: "SELECT * FROM device_profiles ORDER BY created_at, id").map {
         LatencyProfileRecord(
           id: $0["id"], cpuModel: $0["cpu_model"], cores: $0["cores"], threads: $0["threads"], backend: $0["backend"],
           backendVersion: $0["backend_version"], precision: $0["precision"], cpuFamily: $0["cpu_family"],
@@ -187,42 +193,42 @@ extension ResultsStore {
     guard !samples.isEmpty else { return }
     try write { db in
       let now = Self.now()
-      let statement = try db.makeStatement(
-        sql: """
-          INSERT INTO latency_samples (profile_id, unit, op, source, microseconds, runs, round, statistic, run_id, measured_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """)
       for s in samples {
-        try statement.execute(arguments: [profile, s.unit, s.op, s.source, s.microseconds, s.runs, s.round, s.statistic, run, s.measuredAt ?? now])
+        try db.execute(
+          sql: """
+            INSERT INTO latency_samples (profile_id, unit, op, source, microseconds, runs, round, statistic, run_id, measured_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+          arguments: [profile, s.unit, s.op, s.source.rawValue, s.microseconds, s.runs, s.round, s.statistic.rawValue, run, s.measuredAt ?? now])
       }
     }
   }
 
   /// Every sample of a profile (of one statistic, or of all when nil), in insertion order.
-  public func samples(profile: String, statistic: String?) throws -> [LatencySampleRecord] {
+  public func samples(profile: String, statistic: SampleStatistic?) throws -> [LatencySampleRecord] {
     try read { db in
-      try Row.fetchAll(
-        db,
-        sql: """
+      try db.fetchAll(sql: """
           SELECT unit, op, source, microseconds, runs, round, statistic, measured_at FROM latency_samples
-          WHERE profile_id = ? AND (? IS NULL OR statistic = ?) ORDER BY id
+          WHERE profile_id = ? AND statistic IN (\(Self.statisticList(statistic))) ORDER BY id
           """,
-        arguments: [profile, statistic, statistic]
+        arguments: [profile]
       ).map {
         LatencySampleRecord(
-          unit: $0["unit"], op: $0["op"], source: $0["source"], microseconds: $0["microseconds"], runs: $0["runs"],
-          round: $0["round"], statistic: $0["statistic"], measuredAt: $0["measured_at"])
+          unit: $0["unit"], op: $0["op"], source: try $0.word("source", of: "latency_samples"), microseconds: $0["microseconds"],
+          runs: $0["runs"], round: $0["round"], statistic: try $0.word("statistic", of: "latency_samples"), measuredAt: $0["measured_at"])
       }
     }
   }
 
   /// How many samples of `statistic` (of any, when nil) each unit of a profile has.
-  public func sampleCounts(profile: String, statistic: String?) throws -> [String: Int] {
+  public func sampleCounts(profile: String, statistic: SampleStatistic?) throws -> [String: Int] {
     try read { db in
       var counts: [String: Int] = [:]
-      for row in try Row.fetchAll(
-        db, sql: "SELECT unit, COUNT(*) AS n FROM latency_samples WHERE profile_id = ? AND (? IS NULL OR statistic = ?) GROUP BY unit",
-        arguments: [profile, statistic, statistic])
+      for row in try db.fetchAll(sql: """
+          SELECT unit, COUNT(*) AS n FROM latency_samples WHERE profile_id = ? AND statistic IN (\(Self.statisticList(statistic)))
+          GROUP BY unit
+          """,
+        arguments: [profile])
       {
         counts[row["unit"]] = row["n"]
       }
@@ -240,33 +246,33 @@ extension ResultsStore {
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [
-          profile, n.architectureHash, n.purpose.rawValue, n.milliseconds, n.p10, n.p90, n.runs, n.predicted, n.driftRatio, n.statistic, run, Self.now(),
+          profile, n.architectureHash, n.purpose.rawValue, n.milliseconds, n.p10, n.p90, n.runs, n.predicted, n.driftRatio, n.statistic.rawValue, run, Self.now(),
         ])
     }
   }
 
   /// Whole-network timings of a profile (for one purpose, and of one statistic, or all when
   /// nil) with the architectures' canonical text, oldest first.
-  public func networkTimings(profile: String, purpose: NetworkPurpose? = nil, statistic: String?) throws -> [LatencyNetworkRecord] {
+  public func networkTimings(profile: String, purpose: NetworkPurpose? = nil, statistic: SampleStatistic?) throws -> [LatencyNetworkRecord] {
     try read { db in
       var sql = """
         SELECT n.*, a.canonical_text FROM latency_networks n JOIN architectures a ON a.hash = n.architecture_hash
         WHERE n.profile_id = ?
         """
-      var args: [DatabaseValueConvertible] = [profile]
+      var args: [(any DatabaseValueConvertible)?] = [profile]
       if let purpose {
         sql += " AND n.purpose = ?"
         args.append(purpose.rawValue)
       }
       if let statistic {
         sql += " AND n.statistic = ?"
-        args.append(statistic)
+        args.append(statistic.rawValue)
       }
-      return try Row.fetchAll(db, sql: sql + " ORDER BY n.id", arguments: StatementArguments(args)).map {
+      return try db.fetchAll(sql: sql + " ORDER BY n.id", arguments: args).map {
         LatencyNetworkRecord(
           architectureHash: $0["architecture_hash"], canonicalText: $0["canonical_text"], purpose: try $0.word("purpose", of: "latency_networks"),
           milliseconds: $0["milliseconds"], p10: $0["p10_ms"], p90: $0["p90_ms"], runs: $0["runs"], predicted: $0["predicted_ms"],
-          driftRatio: $0["drift_ratio"], statistic: $0["statistic"])
+          driftRatio: $0["drift_ratio"], statistic: try $0.word("statistic", of: "latency_networks"))
       }
     }
   }
@@ -275,7 +281,11 @@ extension ResultsStore {
   public func saveLatencyModel(profile: String, json: String, samples: Int, networks: Int) throws {
     try write { db in
       try db.execute(
-        sql: "INSERT OR REPLACE INTO latency_models (profile_id, model, samples, networks, fitted_at) VALUES (?, ?, ?, ?, ?)",
+        sql: """
+          INSERT INTO latency_models (profile_id, model, samples, networks, fitted_at) VALUES (?, ?, ?, ?, ?)
+          ON CONFLICT (profile_id) DO UPDATE SET model = excluded.model, samples = excluded.samples, networks = excluded.networks,
+            fitted_at = excluded.fitted_at
+          """,
         arguments: [profile, json, samples, networks, Self.now()])
     }
   }
@@ -283,7 +293,7 @@ extension ResultsStore {
   /// The fitted predictor of a profile as JSON, with the sample count it was fitted on.
   public func latencyModel(profile: String) throws -> (json: String, samples: Int)? {
     try read { db in
-      guard let row = try Row.fetchOne(db, sql: "SELECT model, samples FROM latency_models WHERE profile_id = ?", arguments: [profile])
+      guard let row = try db.fetchOne(sql: "SELECT model, samples FROM latency_models WHERE profile_id = ?", arguments: [profile])
       else { return nil }
       return (row["model"], row["samples"])
     }
@@ -308,7 +318,7 @@ extension ResultsStore {
   /// Validation results of a profile, newest first.
   public func validations(profile: String) throws -> [LatencyValidationRecord] {
     try read { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM latency_validations WHERE profile_id = ? ORDER BY id DESC", arguments: [profile]).map {
+      try db.fetchAll(sql: "SELECT * FROM latency_validations WHERE profile_id = ? ORDER BY id DESC", arguments: [profile]).map {
         LatencyValidationRecord(
           profileID: $0["profile_id"], spacePath: $0["space_path"], spaceHash: $0["space_hash"], kind: $0["kind"], count: $0["count"],
           seed: ($0["seed"] as Int64?).map { UInt64(bitPattern: $0) }, rmseMilliseconds: $0["rmse_ms"], mape: $0["mape"],

@@ -76,9 +76,14 @@ extension ResultsStore {
     try write { db in
       try db.execute(
         sql: """
-          INSERT OR REPLACE INTO netadapt_proposals (run_id, iteration, kind, first_unit, last_unit, channels_before, channels_after,
+          INSERT INTO netadapt_proposals (run_id, iteration, kind, first_unit, last_unit, channels_before, channels_after,
             architecture_hash, predicted_latency_ms, accuracy, slope, chosen, status, message, wall_seconds, created_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (run_id, iteration, kind, first_unit, channels_after) DO UPDATE SET last_unit = excluded.last_unit,
+            channels_before = excluded.channels_before, architecture_hash = excluded.architecture_hash,
+            predicted_latency_ms = excluded.predicted_latency_ms, accuracy = excluded.accuracy, slope = excluded.slope,
+            chosen = excluded.chosen, status = excluded.status, message = excluded.message, wall_seconds = excluded.wall_seconds,
+            created_at = excluded.created_at
           """,
         arguments: [
           run, p.iteration, p.kind, p.firstUnit, p.lastUnit, p.channelsBefore, p.channelsAfter, architecture.canonicalHash,
@@ -91,10 +96,9 @@ extension ResultsStore {
   public func netAdaptProposals(run: Int64, iteration: Int? = nil) throws -> [StoredNetAdaptProposal] {
     try read { db in
       let filter = iteration == nil ? "" : "AND iteration = ?"
-      var arguments: StatementArguments = [run]
-      if let iteration { _ = arguments.append(contentsOf: [iteration]) }
-      return try Row.fetchAll(
-        db, sql: "SELECT * FROM netadapt_proposals WHERE run_id = ? \(filter) ORDER BY iteration, id", arguments: arguments
+      var arguments: [(any DatabaseValueConvertible)?] = [run]
+      if let iteration { arguments.append(iteration) }
+      return try db.fetchAll(sql: "SELECT * FROM netadapt_proposals WHERE run_id = ? \(filter) ORDER BY iteration, id", arguments: arguments
       ).map { try StoredNetAdaptProposal(row: $0) }
     }
   }
@@ -110,28 +114,29 @@ extension ResultsStore {
       let now = Self.now()
       try db.execute(
         sql: """
-          INSERT OR REPLACE INTO netadapt_iterations (run_id, iteration, architecture_hash, predicted_latency_ms, accuracy, cut,
+          INSERT INTO netadapt_iterations (run_id, iteration, architecture_hash, predicted_latency_ms, accuracy, cut,
             proposals, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (run_id, iteration) DO UPDATE SET architecture_hash = excluded.architecture_hash,
+            predicted_latency_ms = excluded.predicted_latency_ms, accuracy = excluded.accuracy, cut = excluded.cut,
+            proposals = excluded.proposals, created_at = excluded.created_at
           """,
         arguments: [run, iteration, architecture.canonicalHash, predictedLatencyMs, accuracy, cut, proposals, now])
       if let chosen {
         try db.execute(
           sql: """
-            UPDATE netadapt_proposals SET chosen = (kind = ? AND first_unit = ? AND channels_after = ?)
+            UPDATE netadapt_proposals SET chosen = CASE WHEN kind = ? AND first_unit = ? AND channels_after = ? THEN 1 ELSE 0 END
             WHERE run_id = ? AND iteration = ?
             """,
           arguments: [chosen.kind, chosen.firstUnit, chosen.channelsAfter, run, iteration])
       }
-      try db.execute(
-        sql: "INSERT OR REPLACE INTO run_state (run_id, key, value, updated_at) VALUES (?, ?, ?, ?)",
-        arguments: [run, stateKey, state, now])
+      try Self.saveState(db, run: run, key: stateKey, value: state, at: now)
     }
   }
 
   /// The path of a NetAdapt run, seed first.
   public func netAdaptIterations(run: Int64) throws -> [StoredNetAdaptIteration] {
     try read { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM netadapt_iterations WHERE run_id = ? ORDER BY iteration", arguments: [run]).map { row in
+      try db.fetchAll(sql: "SELECT * FROM netadapt_iterations WHERE run_id = ? ORDER BY iteration", arguments: [run]).map { row in
         StoredNetAdaptIteration(
           iteration: row["iteration"], hash: row["architecture_hash"], predictedLatencyMs: row["predicted_latency_ms"],
           accuracy: row["accuracy"], cut: row["cut"], proposals: row["proposals"])

@@ -12,13 +12,15 @@ extension ResultsStore {
   /// The search run that `run` continues, if any.
   public func continuesRun(_ run: Int64) throws -> Int64? {
     try read { db in
-      try Int64.fetchOne(db, sql: "SELECT continues_run FROM runs WHERE id = ?", arguments: [run])
+      try db.value(Int64.self, sql: "SELECT continues_run FROM runs WHERE id = ?", arguments: [run])
     }
   }
 
   /// `r.continues_run`, or NULL in a database opened read-only before migration v8 (the
   /// `nas db` commands do not migrate, and an older file has no link to show).
   func continuesRunColumn() throws -> String {
-    try query("SELECT 1 FROM pragma_table_info('runs') WHERE name = 'continues_run'").rows.isEmpty ? "NULL" : "r.continues_run"
+    // A server's database is always migrated when opened.
+    guard engine.kind == .sqlite else { return "r.continues_run" }
+    return try query("SELECT 1 FROM pragma_table_info('runs') WHERE name = 'continues_run'").rows.isEmpty ? "NULL" : "r.continues_run"
   }
 }

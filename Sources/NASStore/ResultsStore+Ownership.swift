@@ -22,8 +22,15 @@ public struct RunOwner: Sendable, Equatable {
     RunOwner(token: UUID().uuidString, host: hostName, pid: Int(ProcessInfo.processInfo.processIdentifier))
   }
 
-  /// This machine's host name (the same every call, unlike `ProcessInfo.hostName`'s lookups).
+  /// The environment variable that names this host in the database instead of its host name
+  /// (two containers, or a test's processes, that share a host name but not their processes).
+  public static let hostIDVariable = "NAS_HOST_ID"
+
+  /// This machine's id in the database: `NAS_HOST_ID` when set, else its host name (the same
+  /// every call, unlike `ProcessInfo.hostName`'s lookups). A process id means something only
+  /// on its own host, so it is checked only there.
   public static let hostName: String = {
+    if let id = ProcessInfo.processInfo.environment[hostIDVariable], !id.isEmpty { return id }
     var buffer = [CChar](repeating: 0, count: 256)
     guard gethostname(&buffer, buffer.count - 1) == 0 else { return ProcessInfo.processInfo.hostName }
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -49,23 +56,26 @@ public enum RunOwnership {
 extension ResultsStore {
   /// Makes `owner` the owner of `run` unless another live process owns it (then throws
   /// ``StoreError/runOwned(run:host:pid:heartbeatAgeSeconds:)``). The check and the claim are
-  /// one immediate transaction, so of two processes claiming at once exactly one wins.
+  /// one transaction that locks the run's row, so of two processes claiming at once, on one
+  /// host or many, exactly one wins; heartbeats are judged by the database's clock.
   public func claimRun(_ run: Int64, owner: RunOwner, staleAfter: TimeInterval = RunOwnership.staleAfterSeconds) throws {
-    try writeImmediate { db in
-      guard let row = try Row.fetchOne(
-        db, sql: "SELECT owner_token, owner_host, owner_pid, owner_heartbeat_at FROM runs WHERE id = ?", arguments: [run])
+    try write { db in
+      guard
+        let row = try db.fetchOne(
+          sql: "SELECT owner_token, owner_host, owner_pid, owner_heartbeat_at FROM runs WHERE id = ?\(db.lockRows)", arguments: [run])
       else { throw StoreError.notFound("run \(run)") }
       if let token: String = row["owner_token"], token != owner.token {
         let host: String = row["owner_host"] ?? "?"
         let pid: Int? = row["owner_pid"]
-        let age = (row["owner_heartbeat_at"] as String?).flatMap(StoreTimestamp.date).map { Date().timeIntervalSince($0) }
+        let now = try db.now()
+        let age = (row["owner_heartbeat_at"] as String?).flatMap(StoreTimestamp.date).map { now.timeIntervalSince($0) }
         if RunOwnership.isAlive(host: host, pid: pid, heartbeatAge: age, staleAfter: staleAfter) {
           throw StoreError.runOwned(run: run, host: host, pid: pid ?? 0, heartbeatAgeSeconds: age)
         }
       }
       try db.execute(
-        sql: "UPDATE runs SET owner_token = ?, owner_host = ?, owner_pid = ?, owner_heartbeat_at = ? WHERE id = ?",
-        arguments: [owner.token, owner.host, owner.pid, Self.now(), run])
+        sql: "UPDATE runs SET owner_token = ?, owner_host = ?, owner_pid = ?, owner_heartbeat_at = \(db.nowSQL) WHERE id = ?",
+        arguments: [owner.token, owner.host, owner.pid, run])
     }
   }
 
@@ -74,8 +84,7 @@ extension ResultsStore {
   public func refreshRunOwnership(_ run: Int64, token: String) throws -> Bool {
     try write { db in
       try db.execute(
-        sql: "UPDATE runs SET owner_heartbeat_at = ? WHERE id = ? AND owner_token = ?", arguments: [Self.now(), run, token])
-      return db.changesCount == 1
+        sql: "UPDATE runs SET owner_heartbeat_at = \(db.nowSQL) WHERE id = ? AND owner_token = ?", arguments: [run, token]) == 1
     }
   }
 
@@ -88,25 +97,7 @@ extension ResultsStore {
           UPDATE runs SET status = ?, ended_at = ?, owner_token = NULL, owner_heartbeat_at = NULL
           WHERE id = ? AND owner_token = ?
           """,
-        arguments: [status.rawValue, status == .running ? nil : Self.now(), run, token])
-      return db.changesCount == 1
-    }
-  }
-
-  /// A write in a transaction that takes the write lock at once: a read-then-write check
-  /// cannot race another process's.
-  func writeImmediate<T>(_ body: @escaping (Database) throws -> T) throws -> T {
-    do {
-      return try writer.writeWithoutTransaction { db in
-        var result: T?
-        try db.inTransaction(.immediate) {
-          result = try body(db)
-          return .commit
-        }
-        return result!
-      }
-    } catch let error as DatabaseError {
-      throw StoreError.database(error.description)
+        arguments: [status.rawValue, status == .running ? nil : Self.now(), run, token]) == 1
     }
   }
 }

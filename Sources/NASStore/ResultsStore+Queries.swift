@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A query result as text cells, for tables, CSV and JSON.
 public struct QueryResult: Codable, Sendable {
@@ -10,36 +9,11 @@ public struct QueryResult: Codable, Sendable {
 extension ResultsStore {
   /// Runs one SQL statement that only reads. Writes are refused, whatever the connection.
   public func query(_ sql: String, arguments: [String] = []) throws -> QueryResult {
-    do {
-      return try writer.read { db in
-        let statement = try Self.singleStatement(db, sql)
-        guard statement.isReadonly else {
-          throw StoreError.database("only statements that read are allowed here (SELECT, WITH, PRAGMA queries)")
-        }
-        statement.arguments = StatementArguments(arguments)
-        var rows: [[String?]] = []
-        let cursor = try Row.fetchCursor(statement)
-        while let row = try cursor.next() {
-          rows.append(row.databaseValues.map { v in v.isNull ? nil : (String.fromDatabaseValue(v) ?? v.description) })
-        }
-        return QueryResult(columns: statement.columnNames, rows: rows)
-      }
-    } catch let error as StoreError {
-      throw error
-    } catch let error as DatabaseError {
-      throw StoreError.database(error.message ?? error.description)
-    }
-  }
-
-  /// The one statement in `sql`, refusing none or several in words a user of `nas db sql` can act on.
-  static func singleStatement(_ db: Database, _ sql: String) throws -> Statement {
-    let statements = try db.allStatements(sql: sql)
-    guard let statement = try statements.next() else { throw StoreError.database("no SQL statement given; pass one SELECT") }
-    // Whatever follows the first statement, even text that does not compile, is a second one.
-    let more: Bool
-    do { more = try statements.next() != nil } catch { more = true }
-    if more { throw StoreError.database("one statement at a time; remove what follows the first ';'") }
-    return statement
+    var result = QueryResult(columns: [], rows: [])
+    _ = try engine.streamReadOnly(
+      sql, arguments: arguments, limits: QueryLimits(maxRows: .max, maxSeconds: 3600), columns: { result.columns = $0 },
+      row: { result.rows.append($0) })
+    return result
   }
 
   /// Refuses an unknown run id, so a typo is not mistaken for a run without results.

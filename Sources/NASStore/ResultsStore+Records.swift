@@ -18,8 +18,8 @@ extension ResultsStore {
     try write { db in
       try db.execute(
         sql: """
-          INSERT OR IGNORE INTO architectures (hash, canonical_text, name, space_path, input_resolution, macs, params, created_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT INTO architectures (hash, canonical_text, name, space_path, input_resolution, macs, params, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING
           """,
         arguments: [
           arch.canonicalHash, arch.canonicalText(includeName: false), arch.name, spacePath, arch.inputSize, costs.macs,
@@ -36,17 +36,19 @@ extension ResultsStore {
     try recordArchitecture(architecture, spacePath: spacePath)
     return try write { db in
       let now = Self.now()
-      try db.execute(
+      let id = try db.value(
+        Int64.self,
         sql: """
           INSERT INTO evaluations (run_id, architecture_hash, trial, evaluator, evaluator_config, predicted_latency_ms,
-            device_profile, status, pid, heartbeat_at, created_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)
+            device_profile, status, pid, host, heartbeat_at, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, \(db.nowSQL), ?) RETURNING id
           """,
         arguments: [
           run, architecture.canonicalHash, trial, evaluator, evaluatorConfigJSON, predictedLatencyMs, deviceProfile,
-          Int(ProcessInfo.processInfo.processIdentifier), now, now,
+          Int(ProcessInfo.processInfo.processIdentifier), RunOwner.hostName, now,
         ])
-      return db.lastInsertedRowID
+      guard let id else { throw StoreError.database("inserting an evaluation returned no id") }
+      return id
     }
   }
 
@@ -72,42 +74,44 @@ extension ResultsStore {
     try write { db in
       try db.execute(
         sql: """
-          UPDATE evaluations SET status = ?, accuracy = ?, reward = ?, message = ?, reused = ?, wall_seconds = ?, heartbeat_at = ?
+          UPDATE evaluations SET status = ?, accuracy = ?, reward = ?, message = ?, reused = ?, wall_seconds = ?,
+            heartbeat_at = \(db.nowSQL)
           WHERE id = ?
           """,
-        arguments: [r.status.rawValue, r.accuracy, r.reward, r.message, r.reused, r.wallSeconds, Self.now(), id])
+        arguments: [r.status.rawValue, r.accuracy, r.reward, r.message, r.reused, r.wallSeconds, id])
     }
   }
 
   /// Refreshes a running evaluation's heartbeat.
   public func heartbeat(_ id: Int64) throws {
-    try write { db in try db.execute(sql: "UPDATE evaluations SET heartbeat_at = ? WHERE id = ?", arguments: [Self.now(), id]) }
+    try write { db in try db.execute(sql: "UPDATE evaluations SET heartbeat_at = \(db.nowSQL) WHERE id = ?", arguments: [id]) }
   }
 
   /// Accuracy of an earlier successful evaluation of the same architecture and evaluator configuration.
   public func reusableAccuracy(hash: String, evaluatorConfigJSON: String) throws -> Double? {
     try read { db in
-      try Double.fetchOne(
-        db,
-        sql: """
+      try db.value(Double.self, sql: """
           SELECT accuracy FROM evaluations WHERE architecture_hash = ? AND evaluator_config = ? AND status = 'ok'
             AND accuracy IS NOT NULL AND reused = 0 ORDER BY id LIMIT 1
           """, arguments: [hash, evaluatorConfigJSON])
     }
   }
 
-  /// Marks this run's evaluations still "running" whose process is gone or whose heartbeat is
-  /// older than `grace` seconds as failed (stale); returns their trial numbers.
+  /// Marks this run's evaluations still "running" whose process is gone (on this host) or whose
+  /// heartbeat, by the database's clock, is older than `grace` seconds as failed (stale);
+  /// returns their trial numbers.
   public func markStaleEvaluations(run: Int64, grace: TimeInterval = 120) throws -> [Int] {
     try write { db in
-      let rows = try Row.fetchAll(
-        db, sql: "SELECT id, trial, pid, heartbeat_at FROM evaluations WHERE run_id = ? AND status = 'running'", arguments: [run])
+      let now = try db.now()
+      let rows = try db.fetchAll(
+        sql: "SELECT id, trial, pid, host, heartbeat_at FROM evaluations WHERE run_id = ? AND status = 'running'\(db.lockRows)",
+        arguments: [run])
       var trials: [Int] = []
       for row in rows {
-        let pid: Int? = row["pid"]
-        let beat = (row["heartbeat_at"] as String?).flatMap(StoreTimestamp.date) ?? .distantPast
-        let alive = pid.map { kill(pid_t($0), 0) == 0 } ?? false
-        if !alive || Date().timeIntervalSince(beat) > grace {
+        let beat = (row["heartbeat_at"] as String?).flatMap(StoreTimestamp.date)
+        let alive = RunOwnership.isAlive(
+          host: row["host"] ?? RunOwner.hostName, pid: row["pid"], heartbeatAge: beat.map { now.timeIntervalSince($0) }, staleAfter: grace)
+        if !alive {
           try db.execute(
             sql: "UPDATE evaluations SET status = 'failed', message = 'stale: the evaluating process died' WHERE id = ?",
             arguments: [row["id"] as Int64])
@@ -120,25 +124,32 @@ extension ResultsStore {
 
   /// Stores a named blob of run state (strategy state for resume).
   public func saveState(run: Int64, key: String, value: Data) throws {
-    try write { db in
-      try db.execute(
-        sql: "INSERT OR REPLACE INTO run_state (run_id, key, value, updated_at) VALUES (?, ?, ?, ?)",
-        arguments: [run, key, value, Self.now()])
-    }
+    try write { db in try Self.saveState(db, run: run, key: key, value: value, at: Self.now()) }
+  }
+
+  static func saveState(_ db: any StoreSQL, run: Int64, key: String, value: Data, at time: String) throws {
+    try db.execute(
+      sql: """
+        INSERT INTO run_state (run_id, key, value, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+        """,
+      arguments: [run, key, value, time])
   }
 
   public func loadState(run: Int64, key: String) throws -> Data? {
-    try read { db in try Data.fetchOne(db, sql: "SELECT value FROM run_state WHERE run_id = ? AND key = ?", arguments: [run, key]) }
+    try read { db in try db.value(Data.self, sql: "SELECT value FROM run_state WHERE run_id = ? AND key = ?", arguments: [run, key]) }
   }
 
   /// Counts rows of a table (for tests and `nas db runs`).
   public func count(_ table: String) throws -> Int {
     guard ["runs", "architectures", "evaluations", "run_state"].contains(table) else { throw StoreError.notFound("table \(table)") }
-    return try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+    return try read { db in try db.value(Int.self, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
   }
 
-  /// `PRAGMA integrity_check`'s answer ("ok" when the file is sound).
+  /// `PRAGMA integrity_check`'s answer ("ok" when the file is sound); a server checks its own
+  /// pages, so there it is always "ok".
   public func integrityCheck() throws -> String {
-    try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "?" }
+    guard engine.kind == .sqlite else { return "ok" }
+    return try read { db in try db.value(String.self, sql: "PRAGMA integrity_check") ?? "?" }
   }
 }

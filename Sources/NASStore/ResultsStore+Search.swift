@@ -50,9 +50,7 @@ extension ResultsStore {
   /// The finished (not running, not stale) evaluation of `trial` in `run`, if one was committed.
   public func finishedEvaluation(run: Int64, trial: Int) throws -> StoredEvaluation? {
     try read { db in
-      try Row.fetchOne(
-        db,
-        sql: """
+      try db.fetchOne(sql: """
           SELECT \(Self.evaluationColumns) FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
           WHERE e.run_id = ? AND e.trial = ? AND e.status != 'running'
             AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')
@@ -65,9 +63,7 @@ extension ResultsStore {
   /// Every finished, non-stale evaluation of a run, by trial.
   public func finishedEvaluations(run: Int64) throws -> [StoredEvaluation] {
     try read { db in
-      try Row.fetchAll(
-        db,
-        sql: """
+      try db.fetchAll(sql: """
           SELECT \(Self.evaluationColumns) FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
           WHERE e.run_id = ? AND e.status != 'running'
             AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')

@@ -9,8 +9,7 @@ public enum RunStatus: String, Codable, CaseIterable, Sendable, DatabaseValueCon
 /// A row of `runs`: one search, NetAdapt, bench, validate or training run, with its settings and
 /// its owner. Read with GRDB's record decoding: a kind or status this build does not know is an
 /// error, not a default.
-public struct RunRecord: Codable, FetchableRecord, TableRecord, Sendable, Hashable {
-  public static let databaseTableName = "runs"
+public struct RunRecord: Codable, FetchableRecord, Sendable, Hashable {
   public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
 
   public var id: Int64
@@ -32,7 +31,7 @@ public struct RunRecord: Codable, FetchableRecord, TableRecord, Sendable, Hashab
 }
 
 /// The row a new run starts as (its id is the database's to choose).
-struct NewRunRow: Encodable, PersistableRecord {
+struct NewRunRow: Encodable, EncodableRecord, TableRecord {
   static let databaseTableName = "runs"
   static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
@@ -50,7 +49,6 @@ struct NewRunRow: Encodable, PersistableRecord {
   var ownerToken: String?
   var ownerHost: String?
   var ownerPid: Int?
-  var ownerHeartbeatAt: String?
 }
 
 extension ResultsStore {
@@ -64,36 +62,38 @@ extension ResultsStore {
       let row = NewRunRow(
         kind: kind, name: name, commandLine: commandLine, parameters: parametersJSON, spacePath: spacePath, spaceHash: spaceHash,
         seed: seed.map { Int64(bitPattern: $0) }, startedAt: now, toolVersion: toolVersion, deviceProfile: deviceProfile,
-        ownerToken: owner?.token, ownerHost: owner?.host, ownerPid: owner?.pid, ownerHeartbeatAt: owner == nil ? nil : now)
-      try row.insert(db)
-      return db.lastInsertedRowID
+        ownerToken: owner?.token, ownerHost: owner?.host, ownerPid: owner?.pid)
+      let id = try db.insertReturningID(row)
+      if owner != nil { try db.execute(sql: "UPDATE runs SET owner_heartbeat_at = \(db.nowSQL) WHERE id = ?", arguments: [id]) }
+      return id
     }
   }
 
   /// A run by id.
   public func run(_ id: Int64) throws -> RunRecord? {
-    try read { db in try RunRecord.fetchOne(db, key: id) }
+    try read { db in try db.fetchAll(RunRecord.self, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).first }
   }
 
   /// The newest run of `kind`, optionally with a given name.
   public func latestRun(kind: RunKind, name: String?) throws -> RunRecord? {
     try read { db in
-      var request = RunRecord.filter(Column("kind") == kind)
-      if let name { request = request.filter(Column("name") == name) }
-      return try request.order(Column("id").desc).fetchOne(db)
+      try db.fetchAll(
+        RunRecord.self, sql: "SELECT * FROM runs WHERE kind = ?\(name == nil ? "" : " AND name = ?") ORDER BY id DESC LIMIT 1",
+        arguments: [kind.rawValue] + (name.map { [$0] } ?? [])
+      ).first
     }
   }
 
   /// Search run `id`, or nil when there is none or it is another kind of run.
   public func searchRun(_ id: Int64) throws -> RunRecord? {
-    try read { db in try RunRecord.filter(key: id).filter(Column("kind") == RunKind.search).fetchOne(db) }
+    try read { db in try db.fetchAll(RunRecord.self, sql: "SELECT * FROM runs WHERE id = ? AND kind = 'search'", arguments: [id]).first }
   }
 
   /// The search runs with a successful evaluation of the architecture `hash`, newest first.
   public func searchRuns(evaluating hash: String) throws -> [RunRecord] {
     try read { db in
-      try RunRecord.fetchAll(
-        db,
+      try db.fetchAll(
+        RunRecord.self,
         sql: """
           SELECT r.* FROM runs r
           WHERE r.kind = 'search' AND EXISTS (

@@ -1,5 +1,3 @@
-import GRDB
-
 /// The migration that records which statistic of its timed runs each sample and network timing
 /// is: the median of the runs (the first statistic `nas` stored) or the fastest run (what it
 /// stores and predicts from; docs/latency.md, "How a network is timed"). Existing rows are medians. A fitted predictor is derived data, so the
@@ -7,16 +5,13 @@ import GRDB
 enum TimingStatisticTables {
   static let name = "v5-timing-statistic"
 
-  static func migrate(_ db: Database) throws {
-    try db.execute(
-      sql: """
-        ALTER TABLE latency_samples ADD COLUMN statistic TEXT NOT NULL DEFAULT 'median'
-          CHECK (statistic IN ('median','fastest'));                       -- of the sample's timed runs
-        ALTER TABLE latency_networks ADD COLUMN statistic TEXT NOT NULL DEFAULT 'median'
-          CHECK (statistic IN ('median','fastest'));                       -- of the network's timed runs
-        DROP INDEX latency_samples_unit;
-        CREATE INDEX latency_samples_unit ON latency_samples(profile_id, statistic, unit);
-        DELETE FROM latency_models;
-        """)
-  }
+  static let sql = """
+    ALTER TABLE latency_samples ADD COLUMN statistic TEXT NOT NULL DEFAULT 'median'
+      CHECK (statistic IN ('median','fastest'));                       -- of the sample's timed runs
+    ALTER TABLE latency_networks ADD COLUMN statistic TEXT NOT NULL DEFAULT 'median'
+      CHECK (statistic IN ('median','fastest'));                       -- of the network's timed runs
+    DROP INDEX latency_samples_unit;
+    CREATE INDEX latency_samples_unit ON latency_samples(profile_id, statistic, unit);
+    DELETE FROM latency_models;
+    """
 }

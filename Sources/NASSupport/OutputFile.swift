@@ -115,9 +115,23 @@ public enum OutputFile {
 
   /// The start of the names of the files a run writes beside its database (`nas` for
   /// `results/nas.sqlite`), so two databases in one folder do not overwrite each other's.
+  /// For a server URL (`postgres://host/study`), the database's name (`study`).
   public static func prefix(forDatabase path: String) -> String {
-    URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    if isServerURL(path) {
+      let name = (URLComponents(string: path)?.path ?? "").split(separator: "/").last.map(String.init) ?? ""
+      let safe = name.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+      return safe.isEmpty ? "nas" : safe
+    }
+    return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
   }
+
+  /// Where a run's files go by default: beside its database file, or `results` (relative to the
+  /// working directory) for a database on a server.
+  public static func defaultFolder(forDatabase path: String) -> String {
+    isServerURL(path) ? "results" : URL(fileURLWithPath: path).deletingLastPathComponent().path
+  }
+
+  static func isServerURL(_ path: String) -> Bool { path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") }
 
   // MARK: - Resolution
 

@@ -13,6 +13,9 @@ import NASStore
 /// status 1. `Failure` is for a message the command itself composes; `ExitCode(130)` ends a run
 /// that was interrupted.
 enum CLI {
+  /// This invocation as recorded with a run: the arguments, with any database password hidden.
+  static var commandLine: String { CommandLine.arguments.map(ResultsStore.redacted).joined(separator: " ") }
+
   /// A user-facing failure: the message is printed as is and the exit status is 1.
   struct Failure: Error, CustomStringConvertible {
     var description: String

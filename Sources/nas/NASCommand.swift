@@ -11,7 +11,7 @@ struct NASCommand: ParsableCommand {
     version: NASVersion.string,
     subcommands: [
       SpaceCommand.self, ArchCommand.self, LatencyCommand.self, BenchCommand.self, TrainCommand.self,
-      ScoreCommand.self, InferCommand.self, SearchCommand.self, NetAdaptCommand.self, ExportCommand.self, ReportCommand.self, DBCommand.self, EvaluateWorkerCommand.self,
+      ScoreCommand.self, InferCommand.self, SearchCommand.self, NetAdaptCommand.self, ExportCommand.self, ReportCommand.self, DBCommand.self, WorkerCommand.self, EvaluateWorkerCommand.self,
     ])
 
   /// Chooses the training engine's kernels before any command runs: the OpenBLAS core (which

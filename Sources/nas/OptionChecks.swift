@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NASStore
 import NASSpace
 import NASSupport
 import NASTrain
@@ -71,8 +72,15 @@ enum OptionChecks {
   }
 
   /// The results database a command writes to: a file (or nothing yet) in a folder that exists
-  /// or can be created, as the store creates the default `results/` folder.
+  /// or can be created, as the store creates the default `results/` folder, or a
+  /// `postgres://` URL (reached when the command opens it).
   static func database(_ path: String, _ option: String = "--db") throws {
+    if ResultsStore.isServerURL(path) {
+      guard URLComponents(string: path) != nil else {
+        throw ValidationError("\(option): not a valid URL; write postgres://USER:PASSWORD@HOST:PORT/DATABASE (or leave parts to the PG* variables)")
+      }
+      return
+    }
     var isFolder: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
       guard !isFolder.boolValue else { throw ValidationError("\(option) \(path): is a folder; give the database file (e.g. \(path)/nas.sqlite)") }

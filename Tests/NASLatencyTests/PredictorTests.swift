@@ -1,3 +1,4 @@
+import NASStore
 import NASArch
 import NASSpace
 import NASSupport

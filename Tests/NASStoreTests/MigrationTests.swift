@@ -120,14 +120,14 @@ final class MigrationTests: XCTestCase {
     try store.recordSamples(
       [
         LatencySampleRecord(
-          unit: "conv k=3 s=2 out=8 act=relu @ 8x8x3", op: "conv", source: "grid", microseconds: 12, runs: 5, round: 1, statistic: "fastest")
+          unit: "conv k=3 s=2 out=8 act=relu @ 8x8x3", op: "conv", source: .grid, microseconds: 12, runs: 5, round: 1, statistic: .fastest)
       ],
       profile: "p1", run: newRun)
-    XCTAssertEqual(try store.samples(profile: "p1", statistic: "fastest").map(\.microseconds), [12])
+    XCTAssertEqual(try store.samples(profile: "p1", statistic: .fastest).map(\.microseconds), [12])
     try store.recordNetworkTiming(
       LatencyNetworkRecord(
         architectureHash: arch.canonicalHash, purpose: .measure, milliseconds: 2, p10: nil, p90: nil, runs: 5, predicted: nil,
-        statistic: "fastest"),
+        statistic: .fastest),
       profile: "p1", run: newRun)
     XCTAssertEqual(try store.networkTimings(profile: "p1", statistic: nil).map(\.canonicalText), [arch.canonicalText(includeName: false)])
     XCTAssertEqual(try store.integrityCheck(), "ok")
@@ -161,12 +161,12 @@ final class MigrationTests: XCTestCase {
     }
     try queue.close()
     let store = try ResultsStore.open(path: path)
-    XCTAssertEqual(try store.samples(profile: "p1", statistic: nil).map(\.statistic), ["median"])
-    XCTAssertEqual(try store.samples(profile: "p1", statistic: "fastest").count, 0)
-    XCTAssertEqual(try store.sampleCounts(profile: "p1", statistic: "fastest"), [:])
-    XCTAssertEqual(try store.sampleCounts(profile: "p1", statistic: "median"), ["conv k=3 s=2 out=8 act=relu @ 8x8x3": 1])
-    XCTAssertEqual(try store.networkTimings(profile: "p1", purpose: .fit, statistic: nil).map(\.statistic), ["median"])
-    XCTAssertEqual(try store.networkTimings(profile: "p1", purpose: .fit, statistic: "fastest").count, 0)
+    XCTAssertEqual(try store.samples(profile: "p1", statistic: nil).map(\.statistic), [.median])
+    XCTAssertEqual(try store.samples(profile: "p1", statistic: .fastest).count, 0)
+    XCTAssertEqual(try store.sampleCounts(profile: "p1", statistic: .fastest), [:])
+    XCTAssertEqual(try store.sampleCounts(profile: "p1", statistic: .median), ["conv k=3 s=2 out=8 act=relu @ 8x8x3": 1])
+    XCTAssertEqual(try store.networkTimings(profile: "p1", purpose: .fit, statistic: nil).map(\.statistic), [.median])
+    XCTAssertEqual(try store.networkTimings(profile: "p1", purpose: .fit, statistic: .fastest).count, 0)
     XCTAssertNil(try store.latencyModel(profile: "p1"), "a predictor fitted on medians is not reused")
     XCTAssertThrowsError(try store.query("UPDATE latency_samples SET statistic = 'mean'"), "only known statistics")
     XCTAssertEqual(try store.integrityCheck(), "ok")
@@ -206,8 +206,8 @@ final class MigrationTests: XCTestCase {
     let old = LatencyProfileRecord(
       id: "0a1b2c3d4e5f", cpuModel: "AMD EPYC", cores: 2, threads: 1, backend: "xnnpack", backendVersion: "1", precision: "fp32")
     XCTAssertEqual(try store.profiles(), [old], "kept, with every identity column NULL")
-    XCTAssertEqual(try store.samples(profile: old.id, statistic: "fastest").map(\.microseconds), [15, 14])
-    XCTAssertEqual(try store.networkTimings(profile: old.id, purpose: .fit, statistic: "fastest").map(\.milliseconds), [3])
+    XCTAssertEqual(try store.samples(profile: old.id, statistic: .fastest).map(\.microseconds), [15, 14])
+    XCTAssertEqual(try store.networkTimings(profile: old.id, purpose: .fit, statistic: .fastest).map(\.milliseconds), [3])
     XCTAssertEqual(try store.latencyModel(profile: old.id)?.samples, 2, "the fitted model stays usable")
 
     let identified = LatencyProfileRecord(

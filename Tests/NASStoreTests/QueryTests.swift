@@ -4,14 +4,16 @@ import NASStore
 import XCTest
 
 /// The read side: `nas db runs` counts, the Pareto front, and the bounds on ad-hoc queries.
-final class QueryTests: XCTestCase {
+class QueryTests: XCTestCase {
   var store: ResultsStore!
   var run: Int64 = 0
 
+  /// Where the store under test lives: a new SQLite file here, a new PostgreSQL database in
+  /// ``QueryPostgresTests``, which runs the same tests.
+  func makeStoreLocation() throws -> String { try StoreLocations.newSQLiteFile() }
+
   override func setUpWithError() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nas-query-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    store = try ResultsStore.open(path: dir.appendingPathComponent("nas.sqlite").path)
+    store = try ResultsStore.open(path: try makeStoreLocation())
     run = try store.createRun(
       kind: .search, name: "q", commandLine: "nas search", parametersJSON: "{}", spacePath: nil, spaceHash: nil, seed: 1,
       toolVersion: "test", deviceProfile: nil)
@@ -98,4 +100,17 @@ final class QueryTests: XCTestCase {
     XCTAssertEqual(count, 40)
     XCTAssertEqual(rows, 40)
   }
+}
+
+/// ``QueryTests`` on a PostgreSQL server. (XCTest on Linux runs only the test methods a class
+/// declares itself, so each is named again.)
+final class QueryPostgresTests: QueryTests {
+  override func makeStoreLocation() throws -> String { try PostgresTestServer.freshDatabase() }
+
+  override func testRunsCountsStaleEvaluationsApart() throws { try super.testRunsCountsStaleEvaluationsApart() }
+  override func testARunWithoutRewardsHasNoBestRewardRatherThanZero() throws { try super.testARunWithoutRewardsHasNoBestRewardRatherThanZero() }
+  override func testTheParetoFrontComparesPredictedLatencies() throws { try super.testTheParetoFrontComparesPredictedLatencies() }
+  override func testAnEndlessQueryStopsAtTheRowLimitWithTheRowsBeforeIt() throws { try super.testAnEndlessQueryStopsAtTheRowLimitWithTheRowsBeforeIt() }
+  override func testAnEndlessQueryWithoutRowsStopsAtTheTimeLimit() throws { try super.testAnEndlessQueryWithoutRowsStopsAtTheTimeLimit() }
+  override func testABoundedQueryReturnsEveryRow() throws { try super.testABoundedQueryReturnsEveryRow() }
 }

@@ -55,7 +55,7 @@ struct BenchCommand: ParsableCommand {
       outcome = try LatencyService.ensureTables(
         store: store, spaces: loaded, references: references, threads: threads,
         options: BenchPlan.Options(offGridNetworksPerSpace: offgrid, fitNetworksPerSpace: fitNetworks, seed: seed),
-        benchmark: Microbenchmark(threads: threads, rounds: rounds, seed: seed), commandLine: CommandLine.arguments.joined(separator: " "),
+        benchmark: Microbenchmark(threads: threads, rounds: rounds, seed: seed), commandLine: CLI.commandLine,
         toolVersion: NASVersion.string, progress: progress, shouldStop: { interrupt.isSet })
     }
     if json {

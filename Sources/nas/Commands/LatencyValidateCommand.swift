@@ -49,7 +49,7 @@ struct LatencyValidate: ParsableCommand {
     validation.policy.rounds = rounds
     validation.passes = passes
     validation.references = references
-    validation.commandLine = CommandLine.arguments.joined(separator: " ")
+    validation.commandLine = CLI.commandLine
     validation.toolVersion = NASVersion.string
     let store = try LatencyTableTransfer.openExisting(db)
     let interrupt = Interrupt.install(message: "stopping after this network (Ctrl-C again to quit now)")

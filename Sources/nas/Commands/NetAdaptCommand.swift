@@ -106,7 +106,7 @@ struct NetAdaptCommand: ParsableCommand {
     request.name = name
     request.resume = resume
     request.device = device
-    request.commandLine = CommandLine.arguments.joined(separator: " ")
+    request.commandLine = CLI.commandLine
     request.toolVersion = NASVersion.string
     let interrupt = Interrupt.install(message: "stopping after the current proposal (Ctrl-C again to quit now; --resume continues)")
     let runner = NetAdaptRunner(request: request, log: { FileHandleWriter.writeStderr($0 + "\n") }, showProgress: !quiet)
@@ -117,7 +117,7 @@ struct NetAdaptCommand: ParsableCommand {
     }
     var summary = try runner.run(plan, stop: interrupt.flag)
     summary.reportFile = CLI.writeReport(run: summary.run, kind: "netadapt", database: db, folder: out)
-    print(json ? try JSONOutput.document(summary) : summary.text(databasePath: db))
+    print(json ? try JSONOutput.document(summary) : summary.text(databasePath: ResultsStore.redacted(db)))
     if summary.interrupted { throw ExitCode(130) }
   }
 }

@@ -30,7 +30,10 @@ struct SearchCommand: ParsableCommand {
   @Option(help: "Budget in time, e.g. 10m or 1h30m (with --trials, whichever comes first).") var time: String?
   @OptionGroup var evaluation: EvaluatorOptions
   @Option(parsing: .unconditional, help: "Seed of the strategy.") var seed: UInt64 = 0
-  @Option(parsing: .unconditional, help: "Candidates evaluated at once, each in its own process.") var workers = 1
+  @Option(parsing: .unconditional, help: "Candidates evaluated at once, each in its own process (with --queue: queued at once).")
+  var workers = 1
+  @Flag(help: "Queue the candidates in --db for `nas worker` processes (on any host for a postgres:// database) to evaluate.")
+  var queue = false
   @Option(parsing: .unconditional, help: "Regularized evolution: population size.") var population = 20
   @Option(parsing: .unconditional, help: "Regularized evolution: tournament size.") var tournament = 5
   @Option(help: "Device profile id or prefix (nas latency profiles); default: this machine at one thread.") var device: String?
@@ -70,7 +73,7 @@ struct SearchCommand: ParsableCommand {
     var request = SearchRequest(
       spacePath: space, space: loaded, reward: reward, strategy: strategy,
       trials: trials ?? (seconds == nil ? 20 : nil), seconds: seconds, evaluatorSpec: evaluation.evaluator, databasePath: db,
-      commandLine: CommandLine.arguments.joined(separator: " "), toolVersion: NASVersion.string)
+      commandLine: CLI.commandLine, toolVersion: NASVersion.string)
     request.strategyOptions.population = population
     request.strategyOptions.tournament = tournament
     let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -82,7 +85,9 @@ struct SearchCommand: ParsableCommand {
     request.device = device
     request.measureTop = measureTop
     request.outputDirectory = out
-    if workers > 1 {
+    request.queue = queue
+    request.evaluateArguments = evaluation.arguments
+    if workers > 1 && !queue {
       let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
       let own = Bundle.main.executablePath ?? executable
       request.workerCommand = (own, ["_evaluate"] + evaluation.arguments + ["--threads", String(max(1, cores / workers))])
@@ -91,7 +96,7 @@ struct SearchCommand: ParsableCommand {
     let runner = SearchRunner(request: request, log: { FileHandleWriter.writeStderr($0 + "\n") }, showProgress: !quiet)
     var summary = try runner.run(stop: interrupt.flag)
     summary.reportFile = CLI.writeReport(run: summary.run, kind: "search", database: db, folder: out)
-    print(json ? try JSONOutput.document(summary) : summary.text(databasePath: db))
+    print(json ? try JSONOutput.document(summary) : summary.text(databasePath: ResultsStore.redacted(db)))
     if summary.interrupted { throw ExitCode(130) }
   }
 }

@@ -1,0 +1,36 @@
+import Foundation
+
+/// What a queued evaluation asks of a worker: the evaluator settings of the search that queued
+/// it, as the arguments of `nas _evaluate`, stored as JSON in the queue's `evaluator` column. A
+/// worker runs them in a child process, as `nas search --workers K` does on one host, so a
+/// candidate that crashes or hangs fails alone.
+public struct WorkerTask: Codable, Sendable, Equatable {
+  /// `nas _evaluate` arguments before `--threads` and the architecture file.
+  public var evaluateArguments: [String]
+  public var timeoutSeconds: Double
+  /// The evaluator's name and configuration, recorded with each result as if evaluated locally.
+  public var evaluatorName: String
+  public var configurationJSON: String
+
+  public init(evaluateArguments: [String], timeoutSeconds: Double, evaluatorName: String, configurationJSON: String) {
+    self.evaluateArguments = evaluateArguments
+    self.timeoutSeconds = timeoutSeconds
+    self.evaluatorName = evaluatorName
+    self.configurationJSON = configurationJSON
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case evaluateArguments = "evaluate_arguments"
+    case timeoutSeconds = "timeout_seconds"
+    case evaluatorName = "evaluator_name"
+    case configurationJSON = "configuration"
+  }
+
+  public func json() throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    return String(decoding: try encoder.encode(self), as: UTF8.self)
+  }
+
+  public static func decode(_ json: String) throws -> WorkerTask { try JSONDecoder().decode(WorkerTask.self, from: Data(json.utf8)) }
+}
