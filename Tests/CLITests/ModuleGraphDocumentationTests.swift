@@ -51,7 +51,7 @@ final class ModuleGraphDocumentationTests: XCTestCase {
   /// The package's modules each library's Swift files import.
   func imported() throws -> Graph {
     var graph: Graph = [:]
-    let modules = Set(libraries + ["CNASKernels", "COpenBLAS", "CXNNPack", "CZlib"])
+    let modules = Set(libraries + ["CLibPQ", "CNASKernels", "COpenBLAS", "CXNNPack", "CZlib"])
     for library in libraries {
       let dir = CommandRunner.root.appendingPathComponent("Sources/\(library)")
       let files = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []

@@ -5,7 +5,9 @@ import Foundation
 /// A real PostgreSQL server for the tests: the one named by `NAS_TEST_POSTGRES_URL` (an admin
 /// URL, one that may CREATE DATABASE), or else one throwaway cluster per test process, made by
 /// `scripts/postgres-cluster.sh` on first use and stopped and removed when the process exits.
-/// Tests isolate themselves with `freshDatabase()`. When PostgreSQL is not installed the tests
+/// Tests isolate themselves with `freshDatabase()`. `.ci/run` starts the cluster itself and
+/// names it with `NAS_TEST_POSTGRES_URL` and `NAS_TEST_POSTGRES_CLUSTER` (its folder, so the
+/// fault tests can restart it). When PostgreSQL is not installed the tests
 /// fail with a message saying how to install it; they are never skipped silently.
 enum PostgresTestServer {
   struct Failure: Error, CustomStringConvertible {
@@ -37,8 +39,10 @@ enum PostgresTestServer {
   /// helper's own cluster can be restarted.
   static func restart() throws {
     _ = try adminURL()
-    guard let directory = state.lock.withLock({ state.directory }) else {
-      throw Failure(description: "restart() needs the test cluster this process starts; unset NAS_TEST_POSTGRES_URL to run this test")
+    let given = ProcessInfo.processInfo.environment["NAS_TEST_POSTGRES_CLUSTER"].flatMap { $0.isEmpty ? nil : $0 }
+    guard let directory = state.lock.withLock({ state.directory }) ?? given else {
+      throw Failure(
+        description: "restart() needs the test cluster's folder: set NAS_TEST_POSTGRES_CLUSTER with NAS_TEST_POSTGRES_URL, or unset both")
     }
     let log = directory + ".restart.log"
     defer { try? FileManager.default.removeItem(atPath: log) }

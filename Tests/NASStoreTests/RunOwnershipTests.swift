@@ -1,20 +1,16 @@
 import Foundation
-import GRDB
-import NASStore
+@testable import NASStore
 import XCTest
 
 /// A run has one owner: a live owner is refused with its pid, host and heartbeat age; a dead
 /// one is taken over; of many claims at once exactly one wins; a lost owner writes nothing.
-final class RunOwnershipTests: XCTestCase {
+class RunOwnershipTests: XCTestCase {
   var path: String!
 
-  override func setUpWithError() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nas-owner-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    path = dir.appendingPathComponent("nas.sqlite").path
-  }
+  /// A new SQLite file here; a new PostgreSQL database in ``RunOwnershipPostgresTests``.
+  func makeStoreLocation() throws -> String { try StoreLocations.newSQLiteFile() }
 
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+  override func setUpWithError() throws { path = try makeStoreLocation() }
 
   func newRun(_ store: ResultsStore, owner: RunOwner?) throws -> Int64 {
     try store.createRun(
@@ -32,14 +28,10 @@ final class RunOwnershipTests: XCTestCase {
   }
 
   func setOwner(_ run: Int64, host: String, pid: Int, heartbeatSecondsAgo: Double) throws {
-    let queue = try DatabaseQueue(path: path)
-    defer { try? queue.close() }
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    try queue.write {
-      try $0.execute(
+    try ResultsStore.open(path: path).write { db in
+      try db.execute(
         sql: "UPDATE runs SET owner_token = 'other', owner_host = ?, owner_pid = ?, owner_heartbeat_at = ? WHERE id = ?",
-        arguments: [host, pid, f.string(from: Date().addingTimeInterval(-heartbeatSecondsAgo)), run])
+        arguments: [host, pid, StoreTimestamp.string(try db.now().addingTimeInterval(-heartbeatSecondsAgo)), run])
     }
   }
 
@@ -110,6 +102,19 @@ final class RunOwnershipTests: XCTestCase {
     XCTAssertEqual(try store.run(run)?.status, .interrupted)
     XCTAssertNoThrow(try store.claimRun(run, owner: .thisProcess()))
   }
+}
+
+/// ``RunOwnershipTests`` on a PostgreSQL server: the owner is a row there too, claimed under a
+/// row lock, with heartbeats by the server's clock.
+final class RunOwnershipPostgresTests: RunOwnershipTests {
+  override func makeStoreLocation() throws -> String { try PostgresTestServer.freshDatabase() }
+
+  override func testALiveOwnerIsRefusedWithItsPidHostAndHeartbeat() throws { try super.testALiveOwnerIsRefusedWithItsPidHostAndHeartbeat() }
+  override func testADeadOwnerOnThisHostIsTakenOverAtOnce() throws { try super.testADeadOwnerOnThisHostIsTakenOverAtOnce() }
+  override func testAnOwnerOnAnotherHostIsJudgedByItsHeartbeat() throws { try super.testAnOwnerOnAnotherHostIsJudgedByItsHeartbeat() }
+  override func testOfManyClaimsAtOnceExactlyOneWins() throws { try super.testOfManyClaimsAtOnceExactlyOneWins() }
+  override func testALeaseThatWasTakenOverWritesNoStatus() throws { try super.testALeaseThatWasTakenOverWritesNoStatus() }
+  override func testAFinishedLeaseReleasesTheRun() throws { try super.testAFinishedLeaseReleasesTheRun() }
 }
 
 final class UnsafeCounter: @unchecked Sendable {

@@ -7,7 +7,7 @@ import NASSupport
 struct DBCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "db", abstract: "Query the results database (opened read-only).",
-    subcommands: [Runs.self, Top.self, Show.self, Pareto.self, Export.self, SQL.self])
+    subcommands: [Runs.self, Top.self, Show.self, Pareto.self, Export.self, SQL.self, Copy.self])
 
   struct Options: ParsableArguments {
     @Option(help: "The results database.") var db = ResultsStore.defaultPath
