@@ -53,7 +53,10 @@ let package = Package(
 
     .testTarget(name: "NASArchTests", dependencies: ["NASArch", "NASSpace"]),
     .testTarget(name: "NASSpaceTests", dependencies: ["NASSpace", "NASArch", "NASSupport"]),
-    .testTarget(name: "NASStoreTests", dependencies: ["NASStore", "NASArch", "NASSpace", .product(name: "GRDB", package: "GRDB.swift")]),
+    // A real PostgreSQL server for the tests (a throwaway cluster, or NAS_TEST_POSTGRES_URL); not part of `nas`.
+    .target(name: "NASTestSupport", path: "Tests/TestSupport"),
+    .testTarget(
+      name: "NASStoreTests", dependencies: ["NASStore", "NASArch", "NASSpace", "NASTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency", "NASArch", "NASSpace", "NASStore", "NASSupport", "CXNNPack"]),
     .testTarget(name: "NASTrainTests", dependencies: ["NASTrain", "NASArch", "NASSpace"]),
     .testTarget(name: "NASEvalTests", dependencies: ["NASEval", "NASTrain", "NASArch", "NASSpace"]),
@@ -63,6 +66,6 @@ let package = Package(
     // The tests' database writer (many processes writing one file); not part of `nas`.
     .executableTarget(name: "nas-test-writer", dependencies: ["NASArch", "NASStore"], path: "Tests/StoreWriter"),
     .testTarget(name: "NASReportTests", dependencies: ["NASReport", "NASArch", "NASStore"]),
-    .testTarget(name: "CLITests", dependencies: ["NASSupport", "nas", "nas-test-writer", "CZlib"]),
+    .testTarget(name: "CLITests", dependencies: ["NASSupport", "nas", "nas-test-writer", "CZlib", "NASTestSupport"]),
   ]
 )

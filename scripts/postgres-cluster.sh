@@ -6,6 +6,7 @@
 #   scripts/postgres-cluster.sh start DIR [PORT]   make (or start again) the cluster in DIR; prints its URL
 #   scripts/postgres-cluster.sh restart DIR        restart it with the same options (fault tests)
 #   scripts/postgres-cluster.sh stop DIR           stop it; DIR is left for the caller to remove
+#   scripts/postgres-cluster.sh sql URL STATEMENT  run one statement with psql (tests make databases)
 #
 # stdout carries only the URL (one line, also written to DIR/url), so callers can capture it;
 # progress and errors go to stderr. Exit status 69 means PostgreSQL is not installed.
@@ -14,7 +15,7 @@ set -euo pipefail
 die() { echo "postgres-cluster: $*" >&2; exit 1; }
 
 usage() {
-  echo "usage: $0 start DIR [PORT] | restart DIR | stop DIR" >&2
+  echo "usage: $0 start DIR [PORT] | restart DIR | stop DIR | sql URL STATEMENT" >&2
   exit 2
 }
 
@@ -76,6 +77,11 @@ start_server() {
 
 [ $# -ge 2 ] || usage
 command=$1
+if [ "$command" = sql ]; then
+  [ $# -eq 3 ] || usage
+  bindir=$(find_bindir)
+  exec "$bindir/psql" "$2" -X -v ON_ERROR_STOP=1 -qAt -c "$3"
+fi
 dir=$2
 case "$dir" in *"'"*) die "DIR must not contain a single quote: $dir" ;; esac
 

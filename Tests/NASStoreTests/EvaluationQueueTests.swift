@@ -1,5 +1,6 @@
 import Foundation
 import NASArch
+import NASTestSupport
 import XCTest
 
 @testable import NASStore

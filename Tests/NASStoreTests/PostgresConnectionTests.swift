@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NASTestSupport
 import XCTest
 
 @testable import NASStore

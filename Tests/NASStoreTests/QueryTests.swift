@@ -1,6 +1,7 @@
 import Foundation
 import NASArch
 import NASStore
+import NASTestSupport
 import XCTest
 
 /// The read side: `nas db runs` counts, the Pareto front, and the bounds on ad-hoc queries.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import NASStore
+import NASTestSupport
 import XCTest
 
 /// A run has one owner: a live owner is refused with its pid, host and heartbeat age; a dead

@@ -1,7 +1,5 @@
 import Foundation
 
-@testable import NASStore
-
 /// A real PostgreSQL server for the tests: the one named by `NAS_TEST_POSTGRES_URL` (an admin
 /// URL, one that may CREATE DATABASE), or else one throwaway cluster per test process, made by
 /// `scripts/postgres-cluster.sh` on first use and stopped and removed when the process exits.
@@ -9,13 +7,13 @@ import Foundation
 /// names it with `NAS_TEST_POSTGRES_URL` and `NAS_TEST_POSTGRES_CLUSTER` (its folder, so the
 /// fault tests can restart it). When PostgreSQL is not installed the tests
 /// fail with a message saying how to install it; they are never skipped silently.
-enum PostgresTestServer {
-  struct Failure: Error, CustomStringConvertible {
-    let description: String
+public enum PostgresTestServer {
+  public struct Failure: Error, CustomStringConvertible {
+    public let description: String
   }
 
   /// Admin URL of the server (starting it on first use).
-  static func adminURL() throws -> String {
+  public static func adminURL() throws -> String {
     try state.lock.withLock {
       if let started = state.started { return try started.get() }
       // A failed start is remembered: every later test reports it without trying again.
@@ -26,18 +24,17 @@ enum PostgresTestServer {
   }
 
   /// A fresh, empty database on the server, returning its URL.
-  static func freshDatabase() throws -> String {
+  public static func freshDatabase() throws -> String {
     let admin = try adminURL()
     let name = "nas_test_" + randomHex(6)
-    let connection = try PostgresConnection(url: admin)
-    try connection.execute("CREATE DATABASE \(name)")
+    try sql(admin, "CREATE DATABASE \(name)")
     state.lock.withLock { state.databases.append(name) }
     return url(admin, database: name)
   }
 
   /// Restarts the server (fast shutdown: open connections break), for fault tests. Only the
   /// helper's own cluster can be restarted.
-  static func restart() throws {
+  public static func restart() throws {
     _ = try adminURL()
     let given = ProcessInfo.processInfo.environment["NAS_TEST_POSTGRES_CLUSTER"].flatMap { $0.isEmpty ? nil : $0 }
     guard let directory = state.lock.withLock({ state.directory }) ?? given else {
@@ -70,13 +67,7 @@ enum PostgresTestServer {
 
   private static func start() throws -> String {
     if let url = ProcessInfo.processInfo.environment["NAS_TEST_POSTGRES_URL"], !url.isEmpty {
-      do {
-        _ = try PostgresConnection(url: url)
-      } catch {
-        throw Failure(description: "NAS_TEST_POSTGRES_URL: \(error)")
-      }
-      // Registered after a first connection, so it runs before the exit handler OpenSSL
-      // registered then (handlers run in reverse order), while libpq can still connect.
+      do { try sql(url, "SELECT 1") } catch { throw Failure(description: "NAS_TEST_POSTGRES_URL: \(error)") }
       atexit { PostgresTestServer.cleanUp() }
       return url
     }
@@ -121,11 +112,17 @@ enum PostgresTestServer {
     if let directory {
       _ = runScript("stop", directory, stdout: "/dev/null", stderr: "/dev/null")
       try? FileManager.default.removeItem(atPath: directory)
-    } else if case .success(let admin) = started, !databases.isEmpty,
-      let connection = try? PostgresConnection(url: admin)
-    {
-      for name in databases { _ = try? connection.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+    } else if case .success(let admin) = started {
+      for name in databases { try? sql(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
     }
+  }
+
+  /// Runs one statement on the server with psql (through the script, which finds it).
+  static func sql(_ url: String, _ statement: String) throws {
+    let log = NSTemporaryDirectory() + "nas-pg-sql-" + randomHex(4) + ".log"
+    defer { try? FileManager.default.removeItem(atPath: log) }
+    let status = spawn(["/bin/bash", "-c", #"exec "$0" sql "$1" "$2" >/dev/null 2>"$3""#, script, url, statement, log], wait: true)
+    guard status == 0 else { throw Failure(description: "psql failed (status \(status)): \(tail(of: log))") }
   }
 
   /// Runs scripts/postgres-cluster.sh with its output in files. posix_spawn rather than Process:
