@@ -8,7 +8,9 @@ public enum LatencyTableTransfer {
   /// Opens a results database the latency commands read; one that does not exist yet is an
   /// error that says to run `nas bench` first.
   public static func openExisting(_ path: String) throws -> ResultsStore {
-    guard FileManager.default.fileExists(atPath: path) else { throw LatencyError.noDatabase(path: path) }
+    guard ResultsStore.isServerURL(path) || FileManager.default.fileExists(atPath: path) else {
+      throw LatencyError.noDatabase(path: path)
+    }
     return try ResultsStore.open(path: path)
   }
 

@@ -31,7 +31,7 @@ final class PostgresEngine: StoreEngine, @unchecked Sendable {
     do {
       try engine.withConnection { try PostgresSchema.migrate($0, location: engine.location) }
     } catch let error as PostgresError {
-      throw StoreError.unusable(path: engine.location, reason: error.description)
+      throw StoreError.server(error.description)
     }
     return engine
   }

@@ -3,7 +3,7 @@ import GRDB
 import NASArch
 
 /// One proposal of a NetAdapt iteration as stored.
-public struct StoredNetAdaptProposal: Sendable, Hashable {
+public struct StoredNetAdaptProposal: FetchableRecord, Sendable, Hashable {
   public var iteration: Int
   public var kind: String
   public var firstUnit: Int
@@ -40,7 +40,7 @@ public struct StoredNetAdaptProposal: Sendable, Hashable {
     self.wallSeconds = wallSeconds
   }
 
-  init(row: Row) throws {
+  public init(row: Row) throws {
     iteration = row["iteration"]
     kind = row["kind"]
     firstUnit = row["first_unit"]
@@ -98,8 +98,9 @@ extension ResultsStore {
       let filter = iteration == nil ? "" : "AND iteration = ?"
       var arguments: [(any DatabaseValueConvertible)?] = [run]
       if let iteration { arguments.append(iteration) }
-      return try db.fetchAll(sql: "SELECT * FROM netadapt_proposals WHERE run_id = ? \(filter) ORDER BY iteration, id", arguments: arguments
-      ).map { try StoredNetAdaptProposal(row: $0) }
+      return try db.fetchAll(
+        StoredNetAdaptProposal.self, sql: "SELECT * FROM netadapt_proposals WHERE run_id = ? \(filter) ORDER BY iteration, id",
+        arguments: arguments)
     }
   }
 

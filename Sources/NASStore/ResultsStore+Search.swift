@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 
-/// One finished evaluation of a run, as the search reads it back on resume and at the end.
-public struct StoredEvaluation: Sendable, Hashable {
+/// One finished evaluation of a run with its architecture, as the search reads it back on resume
+/// and at the end (a GRDB record, decoded the same from either engine).
+public struct StoredEvaluation: FetchableRecord, Sendable, Hashable {
   public var id: Int64
   public var trial: Int?
   public var hash: String
@@ -19,7 +20,7 @@ public struct StoredEvaluation: Sendable, Hashable {
   public var name: String?
   public var canonicalText: String
 
-  init(row: Row) throws {
+  public init(row: Row) throws {
     id = row["id"]
     trial = row["trial"]
     hash = row["architecture_hash"]
@@ -50,26 +51,30 @@ extension ResultsStore {
   /// The finished (not running, not stale) evaluation of `trial` in `run`, if one was committed.
   public func finishedEvaluation(run: Int64, trial: Int) throws -> StoredEvaluation? {
     try read { db in
-      try db.fetchOne(sql: """
+      try db.fetchAll(
+        StoredEvaluation.self,
+        sql: """
           SELECT \(Self.evaluationColumns) FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
           WHERE e.run_id = ? AND e.trial = ? AND e.status != 'running'
             AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')
           ORDER BY e.id DESC LIMIT 1
           """, arguments: [run, trial]
-      ).map { try StoredEvaluation(row: $0) }
+      ).first
     }
   }
 
   /// Every finished, non-stale evaluation of a run, by trial.
   public func finishedEvaluations(run: Int64) throws -> [StoredEvaluation] {
     try read { db in
-      try db.fetchAll(sql: """
+      try db.fetchAll(
+        StoredEvaluation.self,
+        sql: """
           SELECT \(Self.evaluationColumns) FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
           WHERE e.run_id = ? AND e.status != 'running'
             AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')
           ORDER BY e.trial, e.id
           """, arguments: [run]
-      ).map { try StoredEvaluation(row: $0) }
+      )
     }
   }
 

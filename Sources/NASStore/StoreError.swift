@@ -17,6 +17,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
   case unusable(path: String, reason: String)
   /// Another live process works on the run (it was created or resumed there).
   case runOwned(run: Int64, host: String, pid: Int, heartbeatAgeSeconds: Double?)
+  /// The PostgreSQL server could not be reached or refused the connection (libpq's words, with
+  /// what to check; never the password).
+  case server(String)
   /// A stored word outside the set this build knows (a newer nas, or a hand edit).
   case unknownValue(table: String, column: String, value: String)
 
@@ -45,6 +48,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
       return "run \(run) is in use by process \(pid) on \(host) (\(beat)); wait for it to end or stop it with Ctrl-C, "
         + "then resume again (a process that died is taken over at once on this host, after "
         + "\(Int(RunOwnership.staleAfterSeconds)) s without a heartbeat from another host)"
+    case .server(let message):
+      return message
     case .unknownValue(let table, let column, let value):
       return "\(table).\(column) holds '\(value)', which this nas does not know (written by a newer nas, or edited by hand); upgrade nas or fix the row"
     }

@@ -89,6 +89,12 @@ enum OptionChecks {
     try outputFolder(URL(fileURLWithPath: path).deletingLastPathComponent().path, option)
   }
 
+  /// A results database the command reads: a file that exists, or a `postgres://` URL.
+  static func existingDatabase(_ path: String, _ option: String = "--db") throws {
+    if ResultsStore.isServerURL(path) { return try database(path, option) }
+    try inputFile(path, option)
+  }
+
   /// A file the command reads.
   static func inputFile(_ path: String?, _ option: String) throws {
     guard let path else { return }

@@ -103,4 +103,27 @@ final class QueueCommandTests: XCTestCase {
     let attempts = try sql("SELECT attempts FROM evaluation_queue ORDER BY trial").compactMap { $0["attempts"].flatMap { Int($0) } }
     XCTAssertEqual(attempts.max(), 2, "the killed worker's candidate was claimed a second time")
   }
+
+  func testASearchAndItsWorkerRideOutAServerRestart() throws {
+    let worker = try startWorker(host: "queue-test-restart")
+    defer { stop([worker]) }
+    let search = Process()
+    search.executableURL = CommandRunner.binary
+    search.arguments = searchArguments(trials: 6, batch: 2, pause: "1")
+    let err = Pipe()
+    search.standardOutput = FileHandle.nullDevice
+    search.standardError = err
+    try search.run()
+    let deadline = Date().addingTimeInterval(180)
+    while Date() < deadline, try sql("SELECT id FROM evaluation_queue WHERE state = 'done'").isEmpty {
+      Thread.sleep(forTimeInterval: 0.2)
+    }
+    // Fast shutdown: every open connection breaks, mid-transaction or idle.
+    try PostgresTestServer.restart()
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    search.waitUntilExit()
+    XCTAssertEqual(search.terminationStatus, 0, stderr)
+    XCTAssertEqual(try recordedTrials(), Dictionary(uniqueKeysWithValues: (1...6).map { ($0, 1) }))
+    XCTAssertEqual(try sql("SELECT status FROM runs WHERE kind = 'search'").first?["status"], "finished")
+  }
 }

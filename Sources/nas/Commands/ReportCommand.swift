@@ -20,7 +20,7 @@ struct ReportCommand: ParsableCommand {
   @Option(help: "The HTML file to write (default: beside the database, named after it and the run).") var out: String?
 
   func validate() throws {
-    try OptionChecks.inputFile(db, "--db")
+    try OptionChecks.existingDatabase(db)
     try OptionChecks.outputFile(out, "--out")
   }
 
