@@ -206,7 +206,7 @@ public enum StoreCopy {
         "(" + row.map { value -> String in
           // GRDB binds an empty Data with a null pointer, which SQLite stores as NULL (and a
           // NOT NULL blob column then refuses): spell the empty blob as a literal instead.
-          if dst.kind == .sqlite, case .blob(let data) = value.storage, data.isEmpty { return "X''" }
+          
           arguments.append(value)
           return "?"
         }.joined(separator: ", ") + ")")
