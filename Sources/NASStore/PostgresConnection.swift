@@ -241,8 +241,7 @@ struct PostgresResult {
     cells = (0..<PQntuples(result)).map { row in
       (0..<width).map { column in
         guard PQgetisnull(result, row, column) == 0 else { return nil }
-        let text = String(cString: PQgetvalue(result, row, column))
-        return types[Int(column)] == 16 ? (text == "t" ? "1" : "0") : text
+        return Self.cellText(String(cString: PQgetvalue(result, row, column)), type: types[Int(column)])
       }
     }
     rows = cells.map { texts in
@@ -254,6 +253,17 @@ struct PostgresResult {
     }
     columns = names
     changes = Int(String(cString: PQcmdTuples(result))) ?? 0
+  }
+
+  /// A cell's text as SQLite's side prints the same value, so `nas db` answers alike on both
+  /// engines: a bool as 1/0, a float as Swift prints a Double (`1.0`, not PostgreSQL's `1`).
+  /// A numeric stays PostgreSQL's text: a sum of integers is numeric there and an integer in SQLite.
+  private static func cellText(_ text: String, type: Oid) -> String {
+    switch type {
+    case 16: return text == "t" ? "1" : "0"
+    case 700, 701: return Double(text).map { "\($0)" } ?? text
+    default: return text
+    }
   }
 
   /// A text-format cell as the Swift value its column's type OID calls for.

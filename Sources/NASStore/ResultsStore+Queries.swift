@@ -44,9 +44,11 @@ extension ResultsStore {
   public func top(run: Int64?, by key: String, limit: Int) throws -> QueryResult {
     let order: String
     switch key {
-    case "reward": order = "e.reward DESC"
-    case "accuracy": order = "e.accuracy DESC"
-    case "latency": order = "COALESCE(e.measured_latency_ms, e.predicted_latency_ms) ASC"
+    // NULLS LAST on both sides: the engines' defaults differ (PostgreSQL puts NULLs first in
+    // descending order, SQLite last).
+    case "reward": order = "e.reward DESC NULLS LAST"
+    case "accuracy": order = "e.accuracy DESC NULLS LAST"
+    case "latency": order = "COALESCE(e.measured_latency_ms, e.predicted_latency_ms) ASC NULLS LAST"
     default: throw StoreError.notFound("ordering '\(key)' (use reward, accuracy or latency)")
     }
     if let run { try requireRun(run) }

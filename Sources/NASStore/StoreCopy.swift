@@ -94,7 +94,7 @@ public enum StoreCopy {
   public static func copy(
     from source: ResultsStore, to destination: ResultsStore, progress: (String, Int) -> Void = { _, _ in }
   ) throws -> StoreCopyReport {
-    if try sameDatabase(source, destination) { throw StoreCopyError.sameDatabase(source.path) }
+    if sameDatabase(source, destination) { throw StoreCopyError.sameDatabase(source.path) }
     let copied = try destination.write { dst in
       try source.read { src in
         // Every page and count of the source from one snapshot, even while a search writes to
@@ -123,7 +123,7 @@ public enum StoreCopy {
 
   /// Both stores on one file (by device and inode, so other spellings and links of a path count
   /// too) or on one server database (by URL).
-  static func sameDatabase(_ a: ResultsStore, _ b: ResultsStore) throws -> Bool {
+  static func sameDatabase(_ a: ResultsStore, _ b: ResultsStore) -> Bool {
     guard a.engineKind == b.engineKind else { return false }
     guard a.engineKind == .sqlite else { return a.path == b.path }
     let identity = { (path: String) -> [Int]? in
@@ -154,9 +154,7 @@ public enum StoreCopy {
       }
     }
     // The destination was migrated when opened, so it has them all; an older source may not.
-    if let missing = tables.first(where: { !dstTables.contains($0) }) {
-      throw StoreError.database("\(dstLocation) has no table \(missing); open it read-write so that it is migrated")
-    }
+    if let missing = tables.first(where: { !dstTables.contains($0) }) { throw StoreError.database("\(dstLocation) has no table \(missing)") }
     return tables
   }
 
@@ -172,9 +170,8 @@ public enum StoreCopy {
     guard !key.isEmpty else { throw StoreCopyError.noPrimaryKey(table: table) }
     let select = "SELECT \((columns + key.filter { !columns.contains($0) }).map(quoted).joined(separator: ", ")) FROM \(quoted(table))"
     let order = " ORDER BY \(key.map(quoted).joined(separator: ", ")) LIMIT \(pageRows)"
-    let after = key.count == 1
-      ? " WHERE \(quoted(key[0])) > ?"
-      : " WHERE (\(key.map(quoted).joined(separator: ", "))) > (\(key.map { _ in "?" }.joined(separator: ", ")))"
+    // A row-value comparison, which both engines have, for one-column and composite keys alike.
+    let after = " WHERE (\(key.map(quoted).joined(separator: ", "))) > (\(key.map { _ in "?" }.joined(separator: ", ")))"
     // SQLite builds before 3.32 take at most 999 arguments per statement, PostgreSQL 65535.
     let perBatch = max(1, min(batchRows, (dst.kind == .sqlite ? 999 : 65535) / columns.count))
     var copied = 0
@@ -199,21 +196,11 @@ public enum StoreCopy {
   /// One multi-row INSERT with `?` placeholders, so every value, a blob too, travels as a bound
   /// argument and arrives byte for byte.
   static func insert(_ rows: ArraySlice<[DatabaseValue]>, into table: String, columns: [String], _ dst: any StoreSQL) throws {
-    var arguments: [DatabaseValue] = []
-    var tuples: [String] = []
-    for row in rows {
-      tuples.append(
-        "(" + row.map { value -> String in
-          // GRDB binds an empty Data with a null pointer, which SQLite stores as NULL (and a
-          // NOT NULL blob column then refuses): spell the empty blob as a literal instead.
-          
-          arguments.append(value)
-          return "?"
-        }.joined(separator: ", ") + ")")
-    }
+    let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
     try dst.execute(
-      sql: "INSERT INTO \(quoted(table)) (\(columns.map(quoted).joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))",
-      arguments: arguments)
+      sql: "INSERT INTO \(quoted(table)) (\(columns.map(quoted).joined(separator: ", "))) VALUES "
+        + Array(repeating: tuple, count: rows.count).joined(separator: ", "),
+      arguments: Array(rows.joined()))
   }
 
   /// Moves each identity sequence past the copied ids: rows were inserted with their ids, which

@@ -41,8 +41,8 @@ final class StoreCopyTests: XCTestCase {
     let search = try store.createRun(
       kind: .search, name: "copy", commandLine: "nas search --trials 5", parametersJSON: #"{"trials":5}"#, spacePath: "s.space",
       spaceHash: "feedface", seed: .max, toolVersion: "test", deviceProfile: profile, owner: .thisProcess())
-    // Realistic figures: measured accuracies and latencies are never whole numbers.
-    let trials: [(accuracy: Double, predicted: Double)] = [(0.5123, 1.234), (0.6071, 2.718), (0.5871, 0.917), (0.4402, 0.7315)]
+    // One whole number among the figures: a REAL holding 1 prints as "1.0" from both engines.
+    let trials: [(accuracy: Double, predicted: Double)] = [(0.5123, 1.234), (1.0, 2.0), (0.5871, 0.917), (0.4402, 0.7315)]
     var ids: [Int64] = []
     for (index, trial) in trials.enumerated() {
       let id = try store.beginEvaluation(
@@ -104,12 +104,16 @@ final class StoreCopyTests: XCTestCase {
     try store.read { db in try StoreCopy.count(table, db) }
   }
 
-  /// Every row of a table as stored values, in primary-key order.
+  /// Every row of a table as stored values, sorted by primary key here rather than by the
+  /// database (PostgreSQL may collate text unlike SQLite).
   func contents(_ store: ResultsStore, _ table: String) throws -> [[String: DatabaseValue]] {
     try store.read { db in
-      let key = try StoreCopy.primaryKey(table, db).map(StoreCopy.quoted).joined(separator: ", ")
-      return try db.fetchAll(sql: "SELECT * FROM \(table) ORDER BY \(key)").map { row in
+      let key = try StoreCopy.primaryKey(table, db)
+      let rows = try db.fetchAll(sql: "SELECT * FROM \(table)").map { row in
         Dictionary(uniqueKeysWithValues: row.columnNames.map { ($0, row[$0] as DatabaseValue) })
+      }
+      return rows.sorted { a, b in
+        key.map { "\(a[$0]!)" }.lexicographicallyPrecedes(key.map { "\(b[$0]!)" })
       }
     }
   }
@@ -178,6 +182,40 @@ final class StoreCopyTests: XCTestCase {
     let evaluation = try server.beginEvaluation(
       run: run, architecture: arch(8), trial: 1, evaluator: "proxy", evaluatorConfigJSON: "{}", predictedLatencyMs: 1, deviceProfile: nil)
     XCTAssertEqual(evaluation, Int64(there.tables.first { $0.name == "evaluations" }!.rows) + 1)
+    // SQLite's AUTOINCREMENT moves on by itself past ids inserted explicitly.
+    let local = try back.createRun(
+      kind: .search, name: "next", commandLine: "nas search", parametersJSON: "{}", spacePath: nil, spaceHash: nil, seed: 1,
+      toolVersion: "test", deviceProfile: nil)
+    XCTAssertEqual(local, max(study.search, study.netadapt) + 1)
+  }
+
+  func testTablesLargerThanAPageArriveWhole() throws {
+    let study = try makeStudy()
+    let samples = (0..<(2 * StoreCopy.pageRows + 321)).map { i in
+      LatencySampleRecord(unit: "u\(i)", op: "conv", source: .grid, microseconds: Double(i) + 0.25, runs: 3, round: i % 7, statistic: .fastest)
+    }
+    try study.store.recordSamples(samples, profile: profile, run: study.search)
+    // A composite key with text of mixed case and punctuation, which PostgreSQL may order
+    // unlike SQLite: paging must still see every row once.
+    try study.store.write { db in
+      for i in 0..<(StoreCopy.pageRows + 77) {
+        try db.execute(
+          sql: "INSERT INTO run_state (run_id, key, value, updated_at) VALUES (?, ?, ?, ?)",
+          arguments: [study.search, ["Key-", "key_", "key.", "KEY "][i % 4] + String(i), Data((0..<(i % 5)).map { UInt8($0 * 60) }), "2026-01-01T00:00:00.000Z"])
+      }
+    }
+    let server = try ResultsStore.open(path: try PostgresTestServer.freshDatabase())
+    var pages: [String: [Int]] = [:]
+    let there = try StoreCopy.copy(from: study.store, to: server) { pages[$0, default: []].append($1) }
+    let back = try ResultsStore.open(path: try StoreLocations.newSQLiteFile())
+    _ = try StoreCopy.copy(from: server, to: back)
+    XCTAssertEqual(pages["latency_samples"], [2000, 4000, 4323])
+    XCTAssertEqual(there.tables.first { $0.name == "run_state" }?.rows, 2080)
+    for table in ["latency_samples", "run_state"] {
+      let original = try contents(study.store, table)
+      XCTAssertEqual(try contents(server, table), original, table)
+      XCTAssertEqual(try contents(back, table), original, table)
+    }
   }
 
   func testCopyingIntoADatabaseWithRowsIsRefusedAndWritesNothing() throws {

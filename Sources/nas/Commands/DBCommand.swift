@@ -6,7 +6,7 @@ import NASSupport
 
 struct DBCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "db", abstract: "Query the results database (opened read-only).",
+    commandName: "db", abstract: "Query the results database (opened read-only), or copy it into a new one.",
     subcommands: [Runs.self, Top.self, Show.self, Pareto.self, Export.self, SQL.self, Copy.self])
 
   struct Options: ParsableArguments {
