@@ -38,6 +38,18 @@ final class QueueCommandTests: XCTestCase {
     return process
   }
 
+  /// A `nas search --queue` in the background.
+  func startSearch(trials: Int, batch: Int, pause: String) throws -> BackgroundSearch {
+    let process = Process()
+    process.executableURL = CommandRunner.binary
+    process.arguments = searchArguments(trials: trials, batch: batch, pause: pause)
+    let stderr = Pipe()
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = stderr
+    try process.run()
+    return BackgroundSearch(process: process, stderr: stderr)
+  }
+
   func stop(_ workers: [Process]) {
     for w in workers where w.isRunning { kill(w.processIdentifier, SIGKILL) }
     for w in workers { w.waitUntilExit() }
@@ -79,13 +91,7 @@ final class QueueCommandTests: XCTestCase {
 
   func testACandidateWhoseWorkerWasKilledIsEvaluatedAgainOnce() throws {
     let first = try startWorker(host: "queue-test-host")
-    let search = Process()
-    search.executableURL = CommandRunner.binary
-    search.arguments = searchArguments(trials: 2, batch: 2, pause: "2")
-    let err = Pipe()
-    search.standardOutput = FileHandle.nullDevice
-    search.standardError = err
-    try search.run()
+    let search = try startSearch(trials: 2, batch: 2, pause: "2")
     // Kill the worker while it evaluates its first candidate.
     let deadline = Date().addingTimeInterval(180)
     while Date() < deadline, try sql("SELECT id FROM evaluation_queue WHERE state = 'claimed'").isEmpty {
@@ -96,9 +102,7 @@ final class QueueCommandTests: XCTestCase {
     // Another worker on the same host sees that the claim's process is gone and takes it at once.
     let second = try startWorker(host: "queue-test-host")
     defer { stop([second]) }
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    search.waitUntilExit()
-    XCTAssertEqual(search.terminationStatus, 0, stderr)
+    XCTAssertEqual(try search.finish(), 0)
     XCTAssertEqual(try recordedTrials(), [1: 1, 2: 1])
     let attempts = try sql("SELECT attempts FROM evaluation_queue ORDER BY trial").compactMap { $0["attempts"].flatMap { Int($0) } }
     XCTAssertEqual(attempts.max(), 2, "the killed worker's candidate was claimed a second time")
@@ -107,23 +111,29 @@ final class QueueCommandTests: XCTestCase {
   func testASearchAndItsWorkerRideOutAServerRestart() throws {
     let worker = try startWorker(host: "queue-test-restart")
     defer { stop([worker]) }
-    let search = Process()
-    search.executableURL = CommandRunner.binary
-    search.arguments = searchArguments(trials: 6, batch: 2, pause: "1")
-    let err = Pipe()
-    search.standardOutput = FileHandle.nullDevice
-    search.standardError = err
-    try search.run()
+    let search = try startSearch(trials: 6, batch: 2, pause: "1")
     let deadline = Date().addingTimeInterval(180)
     while Date() < deadline, try sql("SELECT id FROM evaluation_queue WHERE state = 'done'").isEmpty {
       Thread.sleep(forTimeInterval: 0.2)
     }
     // Fast shutdown: every open connection breaks, mid-transaction or idle.
     try PostgresTestServer.restart()
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    search.waitUntilExit()
-    XCTAssertEqual(search.terminationStatus, 0, stderr)
+    XCTAssertEqual(try search.finish(), 0)
     XCTAssertEqual(try recordedTrials(), Dictionary(uniqueKeysWithValues: (1...6).map { ($0, 1) }))
     XCTAssertEqual(try sql("SELECT status FROM runs WHERE kind = 'search'").first?["status"], "finished")
+  }
+}
+
+/// A search running beside the test.
+struct BackgroundSearch {
+  let process: Process
+  let stderr: Pipe
+
+  /// Waits for the end; its exit status, after failing the test with its messages when not 0.
+  func finish(file: StaticString = #filePath, line: UInt = #line) throws -> Int32 {
+    let messages = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    if process.terminationStatus != 0 { XCTFail("search exited with \(process.terminationStatus): \(messages)", file: file, line: line) }
+    return process.terminationStatus
   }
 }

@@ -25,14 +25,7 @@ class EvaluationQueueTests: XCTestCase {
       toolVersion: "test-1", deviceProfile: nil)
   }
 
-  func arch(_ size: Int) -> Architecture {
-    Architecture(
-      inputSize: size, inputChannels: 3, classes: 4,
-      units: [
-        Unit(role: .stem, op: .conv, kernel: 3, stride: 2, outChannels: 8, activation: .relu),
-        Unit(role: .head, op: .pool), Unit(role: .classifier, op: .classifier, outChannels: 4, normalization: .none),
-      ])
-  }
+  func arch(_ size: Int) -> Architecture { smallArchitecture(size) }
 
   /// Queues `trials` as the search does: an evaluation record each, then the queue rows.
   func enqueue(_ trials: ClosedRange<Int>) throws {

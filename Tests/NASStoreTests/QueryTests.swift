@@ -20,14 +20,7 @@ class QueryTests: XCTestCase {
       toolVersion: "test", deviceProfile: nil)
   }
 
-  func arch(_ size: Int) -> Architecture {
-    Architecture(
-      inputSize: size, inputChannels: 3, classes: 4,
-      units: [
-        Unit(role: .stem, op: .conv, kernel: 3, stride: 2, outChannels: 8, activation: .relu),
-        Unit(role: .head, op: .pool), Unit(role: .classifier, op: .classifier, outChannels: 4, normalization: .none),
-      ])
-  }
+  func arch(_ size: Int) -> Architecture { smallArchitecture(size) }
 
   @discardableResult
   func evaluation(_ trial: Int, accuracy: Double, predicted: Double, measured: Double? = nil) throws -> Int64 {
