@@ -89,6 +89,19 @@ final class QueueCommandTests: XCTestCase {
     XCTAssert(recorded.contains("***"), recorded)
   }
 
+  func testAnIdleWorkerStopsWhenAskedAndSaysWhatItDid() throws {
+    let r = try CommandRunner.run(["worker", "--db", db, "--idle-exit", "1s", "--host-id", "idle-host", "--json", "--quiet"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(summary["format_version"] as? Int, 1)
+    XCTAssertEqual(summary["host"] as? String, "idle-host")
+    XCTAssertEqual(summary["evaluated"] as? Int, 0)
+    XCTAssertNotNil(summary["wall_seconds"] as? Double)
+    let bad = try CommandRunner.run(["worker", "--db", db, "--idle-exit", "soon"])
+    XCTAssertEqual(bad.status, 64, "a bad option is refused before any work")
+    XCTAssert(bad.stderr.contains("--idle-exit"), bad.stderr)
+  }
+
   func testACandidateWhoseWorkerWasKilledIsEvaluatedAgainOnce() throws {
     let first = try startWorker(host: "queue-test-host")
     let search = try startSearch(trials: 2, batch: 2, pause: "2")
