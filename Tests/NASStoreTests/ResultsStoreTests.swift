@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
 import NASArch
-import NASStore
+import NASTestSupport
 import XCTest
 
-final class ResultsStoreTests: XCTestCase {
+@testable import NASStore
+
+class ResultsStoreTests: XCTestCase {
   func temporaryPath(_ name: String = "nas.sqlite") throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nas-store-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -21,8 +23,12 @@ final class ResultsStoreTests: XCTestCase {
     ])
   let arch = ResultsStoreTests.tiny
 
+  /// Where the engine-neutral tests keep their store: a new SQLite file here, a new PostgreSQL
+  /// database in ``ResultsStorePostgresTests`` (the other tests are about files).
+  func makeStoreLocation() throws -> String { try temporaryPath() }
+
   func testMigratesFromEmptyAndRecordsAnEvaluation() throws {
-    let path = try temporaryPath()
+    let path = try makeStoreLocation()
     let store = try ResultsStore.open(path: path)
     let run = try store.createRun(
       kind: .search, name: "t", commandLine: "nas search", parametersJSON: "{}", spacePath: nil, spaceHash: nil, seed: 1,
@@ -46,7 +52,7 @@ final class ResultsStoreTests: XCTestCase {
   }
 
   func testStaleEvaluationsOfDeadProcessesAreMarkedFailed() throws {
-    let store = try ResultsStore.open(path: try temporaryPath())
+    let store = try ResultsStore.open(path: try makeStoreLocation())
     let run = try store.createRun(
       kind: .search, name: nil, commandLine: "x", parametersJSON: "{}", spacePath: nil, spaceHash: nil, seed: nil,
       toolVersion: "test", deviceProfile: nil)
@@ -84,5 +90,27 @@ final class ResultsStoreTests: XCTestCase {
     XCTAssertThrowsError(try ResultsStore.openReadOnly(path: "/nonexistent/nas.sqlite")) {
       XCTAssertEqual($0 as? StoreError, .missing(path: "/nonexistent/nas.sqlite"))
     }
+  }
+}
+
+/// The engine-neutral ``ResultsStoreTests`` on a PostgreSQL server, and how a server database
+/// that is not this nas's is refused.
+final class ResultsStorePostgresTests: ResultsStoreTests {
+  override func makeStoreLocation() throws -> String { try PostgresTestServer.freshDatabase() }
+
+  override func testMigratesFromEmptyAndRecordsAnEvaluation() throws { try super.testMigratesFromEmptyAndRecordsAnEvaluation() }
+  override func testStaleEvaluationsOfDeadProcessesAreMarkedFailed() throws { try super.testStaleEvaluationsOfDeadProcessesAreMarkedFailed() }
+
+  func testANewerSchemaOnTheServerIsRefused() throws {
+    let url = try makeStoreLocation()
+    try ResultsStore.open(path: url).write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-future')") }
+    XCTAssertThrowsError(try ResultsStore.open(path: url)) { XCTAssertTrue("\($0)".contains("newer nas"), "\($0)") }
+  }
+
+  func testADatabaseWithOtherTablesIsRefusedUntouched() throws {
+    let url = try makeStoreLocation()
+    try PostgresTestServer.sql(url, "CREATE TABLE invoices (id BIGINT PRIMARY KEY)")
+    XCTAssertThrowsError(try ResultsStore.open(path: url)) { XCTAssertTrue("\($0)".contains("no nas schema"), "\($0)") }
+    XCTAssertThrowsError(try PostgresTestServer.sql(url, "SELECT 1 FROM runs"), "no nas table was created")
   }
 }

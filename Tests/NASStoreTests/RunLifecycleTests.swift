@@ -1,22 +1,20 @@
 import Foundation
-import GRDB
 import NASArch
-import NASStore
+import NASTestSupport
 import XCTest
+
+@testable import NASStore
 
 /// Creating and resuming a run of any kind: the stored settings are compared, a finished run is
 /// refused where the kind says so, a live owner is refused, and evaluations whose process died
 /// are marked stale and handed back.
-final class RunLifecycleTests: XCTestCase {
+class RunLifecycleTests: XCTestCase {
   var path: String!
 
-  override func setUpWithError() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nas-lifecycle-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    path = dir.appendingPathComponent("nas.sqlite").path
-  }
+  /// A new SQLite file here; a new PostgreSQL database in ``RunLifecyclePostgresTests``.
+  func makeStoreLocation() throws -> String { try StoreLocations.newSQLiteFile() }
 
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+  override func setUpWithError() throws { path = try makeStoreLocation() }
 
   static let start = RunLifecycle.Start(
     name: "r", commandLine: "nas x", parametersJSON: #"{"a": 1}"#, spacePath: nil, spaceHash: nil, seed: 1, toolVersion: "test",
@@ -28,7 +26,7 @@ final class RunLifecycleTests: XCTestCase {
     let store = try ResultsStore.open(path: path)
     let lifecycle = RunLifecycle(store: store, kind: .netadapt, owner: RunOwner(token: "first", host: RunOwner.hostName, pid: 1))
     XCTAssertThrowsError(try lifecycle.resume(name: "r", allowFinished: false, differences: sameSettings)) {
-      XCTAssertTrue("\($0)".contains("no netadapt run named r in \(path!); run without --resume"), "\($0)")
+      XCTAssertTrue("\($0)".contains("no netadapt run named r in \(store.path); run without --resume"), "\($0)")
     }
     let lease = try lifecycle.create(Self.start)
     XCTAssertTrue(try lease.finish(.interrupted))
@@ -64,12 +62,18 @@ final class RunLifecycleTests: XCTestCase {
     ended.executableURL = URL(fileURLWithPath: "/bin/true")
     try ended.run()
     ended.waitUntilExit()
-    let queue = try DatabaseQueue(path: path)
-    try queue.write { try $0.execute(sql: "UPDATE evaluations SET pid = ? WHERE id = ?", arguments: [Int(ended.processIdentifier), id]) }
-    try queue.close()
+    try store.write { try $0.execute(sql: "UPDATE evaluations SET pid = ? WHERE id = ?", arguments: [Int(ended.processIdentifier), id]) }
     XCTAssertTrue(try lease.finish(.interrupted))
     let resumed = try RunLifecycle(store: store, kind: .search).resume(name: "r", allowFinished: true, differences: sameSettings)
     XCTAssertEqual(resumed.staleTrials, [4])
     XCTAssertTrue(try resumed.lease.finish(.finished))
   }
+}
+
+/// ``RunLifecycleTests`` on a PostgreSQL server.
+final class RunLifecyclePostgresTests: RunLifecycleTests {
+  override func makeStoreLocation() throws -> String { try PostgresTestServer.freshDatabase() }
+
+  override func testANewRunIsOwnedAndAResumeChecksItsSettings() throws { try super.testANewRunIsOwnedAndAResumeChecksItsSettings() }
+  override func testAResumeHandsBackTheTrialsWhoseProcessDied() throws { try super.testAResumeHandsBackTheTrialsWhoseProcessDied() }
 }

@@ -118,7 +118,7 @@ public enum PostgresTestServer {
   }
 
   /// Runs one statement on the server with psql (through the script, which finds it).
-  static func sql(_ url: String, _ statement: String) throws {
+  public static func sql(_ url: String, _ statement: String) throws {
     let log = NSTemporaryDirectory() + "nas-pg-sql-" + randomHex(4) + ".log"
     defer { try? FileManager.default.removeItem(atPath: log) }
     let status = spawn(["/bin/bash", "-c", #"exec "$0" sql "$1" "$2" >/dev/null 2>"$3""#, script, url, statement, log], wait: true)
