@@ -65,7 +65,8 @@ public struct NetAdaptSummary: Codable, Sendable {
     if let a = architectureFile { lines.append("architecture: \(a)") }
     if let w = weightsFile { lines.append("weights: \(w)") }
     if let r = reportFile { lines.append("report: \(r)") }
-    lines.append("every proposal: sqlite3 \(databasePath) \"SELECT * FROM netadapt_proposals WHERE run_id = \(run)\"")
+    let shell = ResultsStore.isServerURL(databasePath) ? "nas db sql --db" : "sqlite3"
+    lines.append("every proposal: \(shell) \(databasePath) \"SELECT * FROM netadapt_proposals WHERE run_id = \(run)\"")
     return lines.joined(separator: "\n")
   }
 }
