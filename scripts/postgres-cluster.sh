@@ -10,6 +10,13 @@
 #
 # stdout carries only the URL (one line, also written to DIR/url), so callers can capture it;
 # progress and errors go to stderr. Exit status 69 means PostgreSQL is not installed.
+#
+# NAS_PG_EXTRA_LISTEN=ADDRESS/PREFIX[,ADDRESS/PREFIX...] at a new cluster's `start` makes the
+# server listen on those IPv4 addresses too (listen_addresses=127.0.0.1,ADDRESS,...), and lets
+# clients of each ADDRESS's network in (pg_hba.conf: host all all NETWORK/PREFIX scram-sha-256),
+# e.g. 10.231.7.1/30 for a veth to a network namespace (scripts/netns-workers-check.sh). The
+# addresses must exist on this host before the start. `restart` and a later `start` keep them
+# (DIR/options, DIR/data/pg_hba.conf); the URL printed still names 127.0.0.1. Unset: loopback only.
 set -euo pipefail
 
 die() { echo "postgres-cluster: $*" >&2; exit 1; }
@@ -58,7 +65,29 @@ running() { as_owner "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; }
 # fsync=off: the cluster is thrown away, and tests should not wait on the disk. A crash of the
 # machine may corrupt it; nothing of value is ever in it.
 server_options() {
-  echo "-c listen_addresses=127.0.0.1 -p $1 -k '$dir' -c max_connections=100 -c fsync=off"
+  echo "-c listen_addresses=127.0.0.1$extra_addresses -p $1 -k '$dir' -c max_connections=100 -c fsync=off"
+}
+
+# NAS_PG_EXTRA_LISTEN (see the header): sets extra_addresses (",A,B" for listen_addresses) and
+# extra_networks (NETWORK/PREFIX per line, the address with its host bits cleared, for pg_hba.conf).
+extra_addresses=""
+extra_networks=""
+parse_extra_listen() {
+  local entry address prefix a b c d mask network
+  local IFS=,
+  for entry in $1; do
+    [[ "$entry" =~ ^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})/([0-9]{1,2})$ ]] ||
+      die "NAS_PG_EXTRA_LISTEN entries must be IPv4 ADDRESS/PREFIX, not '$entry'"
+    a=$((10#${BASH_REMATCH[1]})) b=$((10#${BASH_REMATCH[2]})) c=$((10#${BASH_REMATCH[3]})) d=$((10#${BASH_REMATCH[4]}))
+    prefix=$((10#${BASH_REMATCH[5]}))
+    [ "$a" -le 255 ] && [ "$b" -le 255 ] && [ "$c" -le 255 ] && [ "$d" -le 255 ] && [ "$prefix" -le 32 ] ||
+      die "NAS_PG_EXTRA_LISTEN entry out of range: '$entry'"
+    address=$a.$b.$c.$d
+    mask=$(((0xffffffff << (32 - prefix)) & 0xffffffff))
+    network=$((((a << 24) | (b << 16) | (c << 8) | d) & mask))
+    extra_addresses+=",$address"
+    extra_networks+="$((network >> 24 & 255)).$((network >> 16 & 255)).$((network >> 8 & 255)).$((network & 255))/$prefix"$'\n'
+  done
 }
 
 # Starts the server with the options in DIR/options. Returns 3 when the port was taken (another
@@ -92,6 +121,7 @@ start)
   if [ -n "$requested_port" ] && ! [[ "$requested_port" =~ ^[0-9]+$ && "$requested_port" -ge 1 && "$requested_port" -le 65535 ]]; then
     die "PORT must be a number from 1 to 65535, not '$requested_port'"
   fi
+  [ -z "${NAS_PG_EXTRA_LISTEN:-}" ] || parse_extra_listen "$NAS_PG_EXTRA_LISTEN"
   bindir=$(find_bindir)
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
@@ -127,6 +157,12 @@ start)
   # --no-sync: see fsync=off below.
   as_owner "$bindir/initdb" -D "$dir/data" --no-sync --auth=scram-sha-256 --username=nas --pwfile="$dir/password" \
     --encoding=UTF8 --locale=C >&2
+  if [ -n "$extra_networks" ]; then
+    # Appended: initdb's local and loopback lines stay first. (Root's append keeps the file's owner.)
+    while read -r network; do
+      [ -z "$network" ] || printf 'host all all %s scram-sha-256\n' "$network" >>"$dir/data/pg_hba.conf"
+    done <<<"$extra_networks"
+  fi
 
   # A requested port is tried once; otherwise the first free one of 54320..54399.
   if [ -n "$requested_port" ]; then candidates=("$requested_port"); else candidates=({54320..54399}); fi
