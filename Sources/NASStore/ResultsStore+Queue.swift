@@ -137,15 +137,6 @@ extension ResultsStore {
     }
   }
 
-  /// Gives a claim back unevaluated (a worker asked to stop now), so another worker takes it.
-  public func releaseClaim(_ id: Int64, token: String) throws {
-    try write { db in
-      try db.execute(
-        sql: "UPDATE evaluation_queue SET state = 'queued', claim_token = NULL WHERE id = ? AND claim_token = ? AND state = 'claimed'",
-        arguments: [id, token])
-    }
-  }
-
   /// Queues again every claim whose worker is gone: on its own host a process that no longer
   /// exists, anywhere a heartbeat older than `staleAfter` seconds by the database's clock.
   /// Returns how many were queued again.

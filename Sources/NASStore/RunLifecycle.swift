@@ -76,7 +76,9 @@ public struct RunLifecycle: Sendable {
     do { lease = try RunLease.claim(store: store, run: stored.id, owner: owner, onLost: onLost) } catch let e as StoreError {
       throw RunLifecycleError.inUse(e.description)
     }
-    let stale = try store.markStaleEvaluations(run: stored.id)
+    // The run was taken over, so its owner is gone or has been silent for the owner's stale
+    // window; the evaluations it kept alive are judged by the same window, even on another host.
+    let stale = try store.markStaleEvaluations(run: stored.id, grace: RunOwnership.staleAfterSeconds)
     try store.setRunStatus(stored.id, .running)
     return Resumed(lease: lease, stored: stored, staleTrials: stale)
   }

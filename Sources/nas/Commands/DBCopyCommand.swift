@@ -17,11 +17,7 @@ extension DBCommand {
     @Flag(help: "No progress output.") var quiet = false
 
     func validate() throws {
-      if ResultsStore.isServerURL(from) {
-        try OptionChecks.database(from, "--from")
-      } else {
-        try OptionChecks.inputFile(from, "--from")
-      }
+      try OptionChecks.existingDatabase(from, "--from")
       try OptionChecks.database(to, "--to")
       // Caught here, before opening: opening --to read-write would migrate the source file.
       if !ResultsStore.isServerURL(from), !ResultsStore.isServerURL(to),
