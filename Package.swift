@@ -57,7 +57,9 @@ let package = Package(
     .target(name: "NASTestSupport", path: "Tests/TestSupport"),
     .testTarget(
       name: "NASStoreTests", dependencies: ["NASStore", "NASArch", "NASSpace", "NASTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-    .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency", "NASArch", "NASSpace", "NASStore", "NASSupport", "CXNNPack"]),
+    .testTarget(
+      name: "NASLatencyTests", dependencies: ["NASLatency", "NASArch", "NASSpace", "NASStore", "NASSupport", "CXNNPack"],
+      exclude: ["Fixtures"]),  // read by path (#filePath), not bundled
     .testTarget(name: "NASTrainTests", dependencies: ["NASTrain", "NASArch", "NASSpace"]),
     .testTarget(name: "NASEvalTests", dependencies: ["NASEval", "NASTrain", "NASArch", "NASSpace"]),
     .testTarget(name: "NASSearchTests", dependencies: ["NASSearch", "NASArch", "NASEval", "NASSpace", "NASStore"]),

@@ -48,6 +48,8 @@ public final class ResultsStore: @unchecked Sendable {
 
   static func now() -> String { StoreTimestamp.string() }
 
+  /// A write transaction; its result may be dropped (a body that only executes returns the changed-row count).
+  @discardableResult
   func write<T>(_ body: (any StoreSQL) throws -> T) throws -> T { try engine.write(body) }
 
   func read<T>(_ body: (any StoreSQL) throws -> T) throws -> T { try engine.read(body) }
