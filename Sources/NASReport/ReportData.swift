@@ -49,41 +49,6 @@ extension RunRecord {
   }
 }
 
-/// One evaluation of a run with its architecture.
-struct ReportEvaluation {
-  var id: Int64
-  var trial: Int
-  var hash: String
-  var canonicalText: String
-  var macs: Int64?
-  var params: Int64?
-  var accuracy: Double?
-  var predictedMs: Double?
-  var measuredMs: Double?
-  var reward: Double?
-  var status: EvaluationStatus
-  var message: String?
-  var reused: Bool
-  var wallSeconds: Double?
-
-  static func of(run: Int64, store: ResultsStore) throws -> [ReportEvaluation] {
-    try ReportRow.all(
-      store,
-      """
-      SELECT e.id, e.trial, e.architecture_hash, a.canonical_text, a.macs, a.params, e.accuracy, e.predicted_latency_ms,
-             e.measured_latency_ms, e.reward, e.status, e.message, e.reused, e.wall_seconds
-      FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash WHERE e.run_id = ? ORDER BY e.trial, e.id
-      """, [String(run)]
-    ).map { r in
-      try ReportEvaluation(
-        id: r.int("id") ?? 0, trial: Int(r.int("trial") ?? 0), hash: r["architecture_hash"] ?? "", canonicalText: r["canonical_text"] ?? "",
-        macs: r.int("macs"), params: r.int("params"), accuracy: r.double("accuracy"), predictedMs: r.double("predicted_latency_ms"),
-        measuredMs: r.double("measured_latency_ms"), reward: r.double("reward"), status: EvaluationStatus.stored(r["status"] ?? ""), message: r["message"],
-        reused: r["reused"] == "1", wallSeconds: r.double("wall_seconds"))
-    }
-  }
-}
-
 /// The newest `nas latency validate` result of a device profile.
 struct ReportValidation {
   var run: Int64?

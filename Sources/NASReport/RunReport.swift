@@ -15,7 +15,7 @@ public enum RunReport {
       let device = run.deviceProfile
       let predictor = device.flatMap { try? LatencyService.predictor(store: store, profileID: $0, threads: 1) }
       let validation = try device.flatMap { try ReportValidation.latest(profile: $0, store: store) }
-      SearchRunPage(run: run, evaluations: try ReportEvaluation.of(run: id, store: store), predictor: predictor, validation: validation)
+      SearchRunPage(run: run, evaluations: try store.allEvaluations(run: id), predictor: predictor, validation: validation)
         .render(into: &page)
     case .netadapt:
       try NetAdaptRunPage(run: run, store: store).render(into: &page)

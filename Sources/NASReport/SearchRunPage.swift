@@ -10,21 +10,21 @@ import NASSupport
 /// they made, the predictor's validation and the failed evaluations.
 struct SearchRunPage {
   var run: RunRecord
-  var evaluations: [ReportEvaluation]
+  var evaluations: [StoredEvaluation]
   var predictor: LatencyPredictor?
   var validation: ReportValidation?
   /// The successful evaluations, and the best of them by reward with their architectures.
-  let ok: [ReportEvaluation]
-  let best: [(evaluation: ReportEvaluation, architecture: Architecture?)]
+  let ok: [StoredEvaluation]
+  let best: [(evaluation: StoredEvaluation, architecture: Architecture?)]
 
   /// `top`: how many of the best candidates the table shows.
-  init(run: RunRecord, evaluations: [ReportEvaluation], predictor: LatencyPredictor?, validation: ReportValidation?, top: Int = 10) {
+  init(run: RunRecord, evaluations: [StoredEvaluation], predictor: LatencyPredictor?, validation: ReportValidation?, top: Int = 10) {
     self.run = run
     self.evaluations = evaluations
     self.predictor = predictor
     self.validation = validation
     ok = evaluations.filter { $0.status == .ok }
-    let ranked = ok.filter { $0.reward != nil }.sorted { ($0.reward ?? 0, -$0.trial) > ($1.reward ?? 0, -$1.trial) }.prefix(top)
+    let ranked = ok.filter { $0.reward != nil }.sorted { ($0.reward ?? 0, -($0.trial ?? 0)) > ($1.reward ?? 0, -($1.trial ?? 0)) }.prefix(top)
     best = ranked.map { e in (e, try? DSL.parseArchitecture(e.canonicalText, file: e.hash)) }
   }
 
@@ -36,14 +36,14 @@ struct SearchRunPage {
   func render(into page: inout HTMLPage) {
     page.section("run", "Run", [HTMLPage.facts(header)])
     let candidates = ok.compactMap { e in
-      e.predictedMs.flatMap { ms in e.accuracy.map { ReportCharts.Candidate(latencyMs: ms, accuracy: $0, measuredMs: e.measuredMs) } }
+      e.predictedLatencyMs.flatMap { ms in e.accuracy.map { ReportCharts.Candidate(latencyMs: ms, accuracy: $0, measuredMs: e.measuredLatencyMs) } }
     }
     page.section(
       "accuracy-latency", "Accuracy against latency",
       candidates.isEmpty
         ? [HTMLPage.paragraph("No candidate has been evaluated yet.")]
         : [ReportCharts.accuracyLatency(candidates, targetMs: reward.target, accuracyLabel: "accuracy")])
-    let trials = ok.compactMap { e in e.reward.map { (trial: e.trial, reward: $0) } }
+    let trials = ok.compactMap { e in e.reward.map { (trial: e.trial ?? 0, reward: $0) } }
     page.section(
       "reward", "Reward per trial",
       trials.isEmpty ? [HTMLPage.paragraph("No reward yet.")] : [ReportCharts.rewardHistory(trials)])
@@ -83,8 +83,8 @@ struct SearchRunPage {
     guard !best.isEmpty else { return HTMLPage.paragraph("No candidate with a reward yet.") }
     let rows = best.map(\.evaluation).map { e -> [String] in
       [
-        "<code>\(e.hash.prefix(12))</code>", e.macs.map { Format.si(Double($0)) } ?? "-", e.params.map { Format.grouped(Int($0)) } ?? "-",
-        e.predictedMs.map { Format.fixed($0, 3) } ?? "-", e.measuredMs.map { Format.fixed($0, 3) } ?? "-",
+        "<code>\(e.hash.prefix(12))</code>", Format.si(Double(e.macs)), Format.grouped(e.params),
+        e.predictedLatencyMs.map { Format.fixed($0, 3) } ?? "-", e.measuredLatencyMs.map { Format.fixed($0, 3) } ?? "-",
         e.accuracy.map { Format.fixed($0, 4) } ?? "-", e.reward.map { Format.fixed($0, 4) } ?? "-", e.reused ? "yes" : "",
       ]
     }
@@ -94,7 +94,7 @@ struct SearchRunPage {
   }
 
   /// The per-unit predicted latency as bars, and the `.arch` text, folded.
-  func details(_ e: ReportEvaluation, _ architecture: Architecture?, open: Bool) -> String {
+  func details(_ e: StoredEvaluation, _ architecture: Architecture?, open: Bool) -> String {
     var inner = ""
     if let predictor, let architecture, let p = try? predictor.predict(architecture) {
       let most = p.units.map(\.microseconds).max() ?? 0
@@ -104,7 +104,7 @@ struct SearchRunPage {
         numeric: [0])
     }
     inner += "<pre>\(HTMLPage.escape(e.canonicalText))</pre>"
-    let summary = "<code>\(e.hash.prefix(12))</code> (trial \(e.trial)): predicted latency unit by unit, and the .arch text"
+    let summary = "<code>\(e.hash.prefix(12))</code> (trial \(e.trial.map(String.init) ?? "-")): predicted latency unit by unit, and the .arch text"
     return "<details\(open ? " open" : "")><summary>\(summary)</summary>\(inner)</details>"
   }
 
@@ -122,6 +122,6 @@ struct SearchRunPage {
     let failed = evaluations.filter { $0.status != .ok }
     guard !failed.isEmpty else { return HTMLPage.paragraph("None.") }
     return HTMLPage.table(
-      ["trial", "status", "message"], failed.map { ["\($0.trial)", HTMLPage.escape($0.status.rawValue), HTMLPage.escape($0.message ?? "")] }, numeric: [0])
+      ["trial", "status", "message"], failed.map { [$0.trial.map(String.init) ?? "-", HTMLPage.escape($0.status.rawValue), HTMLPage.escape($0.message ?? "")] }, numeric: [0])
   }
 }

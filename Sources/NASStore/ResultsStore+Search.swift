@@ -48,34 +48,39 @@ extension ResultsStore {
     e.message, e.reused, e.wall_seconds, a.macs, a.params, a.name, a.canonical_text
     """
 
-  /// The finished (not running, not stale) evaluation of `trial` in `run`, if one was committed.
-  public func finishedEvaluation(run: Int64, trial: Int) throws -> StoredEvaluation? {
+  /// Evaluations of a run with their architectures, oldest first within a trial, filtered by
+  /// `condition` (SQL over `e`, the evaluation).
+  private func evaluations(run: Int64, where condition: String, arguments: [(any DatabaseValueConvertible)?] = [], order: String)
+    throws -> [StoredEvaluation]
+  {
     try read { db in
       try db.fetchAll(
         StoredEvaluation.self,
         sql: """
-          SELECT \(Self.evaluationColumns) FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
-          WHERE e.run_id = ? AND e.trial = ? AND e.status != 'running'
-            AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')
-          ORDER BY e.id DESC LIMIT 1
-          """, arguments: [run, trial]
-      ).first
+          SELECT e.id, e.trial, e.architecture_hash, e.status, e.accuracy, e.predicted_latency_ms, e.measured_latency_ms, e.reward,
+            e.message, e.reused, e.wall_seconds, a.macs, a.params, a.name, a.canonical_text
+          FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
+          WHERE e.run_id = ? AND \(condition) ORDER BY \(order)
+          """, arguments: [run] + arguments)
     }
+  }
+
+  private static let finished =
+    "e.status != 'running' AND (e.message IS NULL OR e.message NOT LIKE '\(staleMessagePrefix)%')"
+
+  /// The finished (not running, not stale) evaluation of `trial` in `run`, if one was committed.
+  public func finishedEvaluation(run: Int64, trial: Int) throws -> StoredEvaluation? {
+    try evaluations(run: run, where: "e.trial = ? AND \(Self.finished)", arguments: [trial], order: "e.id DESC LIMIT 1").first
   }
 
   /// Every finished, non-stale evaluation of a run, by trial.
   public func finishedEvaluations(run: Int64) throws -> [StoredEvaluation] {
-    try read { db in
-      try db.fetchAll(
-        StoredEvaluation.self,
-        sql: """
-          SELECT \(Self.evaluationColumns) FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
-          WHERE e.run_id = ? AND e.status != 'running'
-            AND (e.message IS NULL OR e.message NOT LIKE '\(Self.staleMessagePrefix)%')
-          ORDER BY e.trial, e.id
-          """, arguments: [run]
-      )
-    }
+    try evaluations(run: run, where: Self.finished, order: "e.trial, e.id")
+  }
+
+  /// Every evaluation of a run, running, stale and failed ones too, by trial (for its report).
+  public func allEvaluations(run: Int64) throws -> [StoredEvaluation] {
+    try evaluations(run: run, where: "1 = 1", order: "e.trial, e.id")
   }
 
   /// Records an end-to-end measurement of an evaluation's architecture.
