@@ -17,25 +17,36 @@ public enum EvaluatorFactory {
 
   public static let names = ["train", "zen", "naswot", "synflow", "cmd:COMMAND"]
 
-  public static func make(_ spec: String, options: Options = Options()) throws(EvaluationError) -> any Evaluator {
+  /// What a spec asks for, with its settings, before anything is loaded.
+  enum Plan {
+    case command(CommandEvaluator.Configuration)
+    case train(TrainEvaluator.Configuration)
+    case zeroCost(ZeroCostEvaluator.Configuration)
+  }
+
+  static func plan(_ spec: String, options: Options) throws(EvaluationError) -> Plan {
     if spec.hasPrefix("cmd:") {
-      return try CommandEvaluator(
-        configuration: .init(command: String(spec.dropFirst(4)), timeoutSeconds: options.commandTimeout))
+      return .command(.init(command: String(spec.dropFirst(4)), timeoutSeconds: options.commandTimeout))
     }
+    switch spec {
+    case "train":
+      var training = options.training
+      training.threads = options.threads
+      return .train(.init(data: options.data, maxDownsampling: options.maxDownsampling, training: training))
+    case "zen", "naswot", "synflow":
+      return .zeroCost(
+        .init(proxy: ZeroCostProxy(rawValue: spec)!, data: options.data, maxDownsampling: options.maxDownsampling, settings: options.zeroCost))
+    default:
+      throw EvaluationError("unknown evaluator '\(spec)'; use one of \(names.joined(separator: ", "))")
+    }
+  }
+
+  public static func make(_ spec: String, options: Options = Options()) throws(EvaluationError) -> any Evaluator {
     do {
-      switch spec {
-      case "train":
-        var training = options.training
-        training.threads = options.threads
-        return try TrainEvaluator(
-          configuration: .init(data: options.data, maxDownsampling: options.maxDownsampling, training: training))
-      case "zen", "naswot", "synflow":
-        return try ZeroCostEvaluator(
-          configuration: .init(
-            proxy: ZeroCostProxy(rawValue: spec)!, data: options.data, maxDownsampling: options.maxDownsampling,
-            settings: options.zeroCost), threads: options.threads)
-      default:
-        throw EvaluationError("unknown evaluator '\(spec)'; use one of \(names.joined(separator: ", "))")
+      switch try plan(spec, options: options) {
+      case .command(let configuration): return try CommandEvaluator(configuration: configuration)
+      case .train(let configuration): return try TrainEvaluator(configuration: configuration)
+      case .zeroCost(let configuration): return try ZeroCostEvaluator(configuration: configuration, threads: options.threads)
       }
     } catch let e as DataError {
       throw EvaluationError(e.description)
@@ -44,5 +55,33 @@ public enum EvaluatorFactory {
     } catch {
       throw EvaluationError("\(error)")
     }
+  }
+
+  /// The name, configuration and kind of value of the evaluator `spec` makes, without making it
+  /// (no data set is loaded): what a search that queues its candidates for workers records.
+  public static func identity(_ spec: String, options: Options = Options()) throws(EvaluationError) -> EvaluatorIdentity {
+    switch try plan(spec, options: options) {
+    case .command(let configuration):
+      let evaluator = try CommandEvaluator(configuration: configuration)
+      return EvaluatorIdentity(name: evaluator.name, configurationJSON: evaluator.configurationJSON, givesAccuracy: evaluator.givesAccuracy)
+    case .train(let configuration):
+      return EvaluatorIdentity(name: "train", configurationJSON: CanonicalJSON.string(configuration.identity), givesAccuracy: true)
+    case .zeroCost(let configuration):
+      return EvaluatorIdentity(name: configuration.proxy.rawValue, configurationJSON: CanonicalJSON.string(configuration.identity), givesAccuracy: false)
+    }
+  }
+}
+
+/// An evaluator's name, its configuration as recorded with each result, and whether its values
+/// are accuracies.
+public struct EvaluatorIdentity: Sendable, Equatable {
+  public var name: String
+  public var configurationJSON: String
+  public var givesAccuracy: Bool
+
+  public init(name: String, configurationJSON: String, givesAccuracy: Bool) {
+    self.name = name
+    self.configurationJSON = configurationJSON
+    self.givesAccuracy = givesAccuracy
   }
 }

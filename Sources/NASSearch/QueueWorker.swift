@@ -64,11 +64,16 @@ public struct QueueWorker {
     var summary = Summary(host: identity.host)
     let start = Date()
     var idleSince = Date()
+    var lastRequeue = Date.distantPast
     while !stop.isSet {
       if let maxEvaluations, summary.evaluated >= maxEvaluations { break }
       let claimed: ClaimedEvaluation?
       do {
-        try store.requeueAbandonedClaims()
+        // Once a heartbeat period, not at every poll: it locks every claimed row.
+        if Date().timeIntervalSince(lastRequeue) >= EvaluationQueue.heartbeatSeconds {
+          try store.requeueAbandonedClaims()
+          lastRequeue = Date()
+        }
         claimed = try store.claimQueuedEvaluation(worker: identity, toolVersion: toolVersion)
       } catch {
         log("worker: the database did not answer (\(error)); trying again")

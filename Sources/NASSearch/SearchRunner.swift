@@ -33,46 +33,57 @@ public struct SearchRunner {
     var warnings = rangeWarnings(range)
     for w in warnings { log("warning: \(w)") }
 
-    let local: any Evaluator
-    do { local = try EvaluatorFactory.make(r.evaluatorSpec, options: r.evaluatorOptions) } catch { throw SearchError.evaluator(error.description) }
-    let evaluator: any Evaluator
-    if r.workers > 1, let worker = r.workerCommand {
-      evaluator = ProcessEvaluator(
-        executable: worker.executable, arguments: worker.arguments, timeoutSeconds: r.evaluatorOptions.commandTimeout,
-        name: local.name, configurationJSON: local.configurationJSON)
-    } else {
-      evaluator = local
+    let identity: EvaluatorIdentity
+    do { identity = try EvaluatorFactory.identity(r.evaluatorSpec, options: r.evaluatorOptions) } catch {
+      throw SearchError.evaluator(error.description)
     }
-    if !local.givesAccuracy {
-      warnings.append("\(local.name) gives a score, not an accuracy: the reward multiplies that score, so compare rewards only within this run")
+    // Evaluating here (or in child processes), the evaluator is built once now: its data set is
+    // loaded, and a missing one reported, before the first trial. A queued search leaves both to
+    // its workers, so the searching host needs no data set.
+    var evaluator: (any Evaluator)?
+    if !r.queue {
+      let local: any Evaluator
+      do { local = try EvaluatorFactory.make(r.evaluatorSpec, options: r.evaluatorOptions) } catch {
+        throw SearchError.evaluator(error.description)
+      }
+      if r.workers > 1, let worker = r.workerCommand {
+        evaluator = ProcessEvaluator(
+          executable: worker.executable, arguments: worker.arguments, timeoutSeconds: r.evaluatorOptions.commandTimeout,
+          name: identity.name, configurationJSON: identity.configurationJSON)
+      } else {
+        evaluator = local
+      }
+    }
+    if !identity.givesAccuracy {
+      warnings.append("\(identity.name) gives a score, not an accuracy: the reward multiplies that score, so compare rewards only within this run")
       log("warning: \(warnings.last!)")
     }
 
     let configuration = SearchConfiguration(
       spacePath: r.spacePath, spaceHash: r.space.contentHash, reward: r.reward, strategy: r.strategy, strategyOptions: r.strategyOptions,
-      trials: r.trials, seconds: r.seconds, evaluator: local.configurationJSON, seed: r.seed, workers: r.workers,
+      trials: r.trials, seconds: r.seconds, evaluator: identity.configurationJSON, seed: r.seed, workers: r.workers,
       device: predictor.profile.id, measureTop: r.measureTop)
     let lease = try openRun(store: store, configuration: configuration, stop: stop)
     let run = lease.run
     let recorder = StoreRecorder(
-      store: store, run: run, evaluatorName: local.name, evaluatorConfigJSON: local.configurationJSON, deviceProfile: predictor.profile.id,
+      store: store, run: run, evaluatorName: identity.name, evaluatorConfigJSON: identity.configurationJSON, deviceProfile: predictor.profile.id,
       spacePath: r.spacePath, reward: r.reward)
     defer { recorder.close() }
 
     let done = (try recorder.loadState())?.completedTrials ?? 0
     let progress = ProgressReporter(label: "trials", total: r.trials ?? 0, initial: done, enabled: showProgress)
     let services: SearchServices
-    if r.queue {
-      let task = WorkerTask(
-        evaluateArguments: r.evaluateArguments, timeoutSeconds: r.evaluatorOptions.commandTimeout, evaluatorName: local.name,
-        configurationJSON: local.configurationJSON)
-      let queued = try QueuedEvaluation(store: store, run: run, task: task, log: log)
-      log("queueing \(r.workers) candidate(s) at a time in \(store.path): start `nas worker --db URL` on each host that evaluates")
-      services = SearchServices(predictLatency: { arch in try predictor.milliseconds(arch) }, evaluate: { try queued.evaluate($0) })
-    } else {
+    if let evaluator {
       services = SearchServices(
         predictLatency: { arch in try predictor.milliseconds(arch) },
         evaluate: { requests in Self.evaluateConcurrently(requests.map(\.architecture), with: evaluator) })
+    } else {
+      let task = WorkerTask(
+        evaluateArguments: r.evaluateArguments, timeoutSeconds: r.evaluatorOptions.commandTimeout, evaluatorName: identity.name,
+        configurationJSON: identity.configurationJSON)
+      let queued = try QueuedEvaluation(store: store, run: run, task: task, log: log)
+      log("queueing \(r.workers) candidate(s) at a time in \(store.path): start `nas worker --db \(store.path)` on each host that evaluates")
+      services = SearchServices(predictLatency: { arch in try predictor.milliseconds(arch) }, evaluate: { try queued.evaluate($0) })
     }
     let loop = SearchLoop(
       space: r.space, configuration: configuration, services: services, recorder: recorder, progress: progress, stopRequested: stop)
