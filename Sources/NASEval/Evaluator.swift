@@ -22,6 +22,12 @@ public struct Evaluation: Codable, Hashable, Sendable {
     self.seconds = seconds
     self.details = details
   }
+
+  /// The detail that names the training step a rung of successive halving continued from.
+  public static let continuedFromStepKey = "continued_from_step"
+
+  /// The step a training began at: the checkpoint's step when it continued one, else 0.
+  public var continuedFromStep: Int { Int(details[Self.continuedFromStepKey] ?? 0) }
 }
 
 /// Why an evaluation failed; the message is what the results store keeps.

@@ -85,3 +85,13 @@ public struct EvaluatorIdentity: Sendable, Equatable {
     self.givesAccuracy = givesAccuracy
   }
 }
+
+extension EvaluatorFactory.Options {
+  /// The settings of one rung of successive halving: `steps` of a schedule `scheduleSteps` long.
+  public func rung(steps: Int, scheduleSteps: Int) -> Self {
+    var o = self
+    o.training.steps = steps
+    o.training.scheduleSteps = scheduleSteps
+    return o
+  }
+}

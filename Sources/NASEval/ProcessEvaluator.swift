@@ -26,19 +26,45 @@ public struct ProcessEvaluator: Evaluator {
   }
 
   public func evaluate(_ architecture: Architecture) -> Result<Evaluation, EvaluationError> {
+    evaluate(architecture, continuing: nil, keepCheckpoint: false).result
+  }
+
+  /// One rung of successive halving in the child: it continues the training `checkpoint` holds
+  /// (`--continue-from FILE`) and, with `keepCheckpoint`, saves its own (`--save-checkpoint
+  /// FILE`), which is returned beside the result.
+  public func evaluate(_ architecture: Architecture, continuing checkpoint: Data?, keepCheckpoint: Bool)
+    -> (result: Result<Evaluation, EvaluationError>, checkpoint: Data?)
+  {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nas-worker-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = dir.appendingPathComponent("\(architecture.shortHash).arch")
+    let input = dir.appendingPathComponent("continue-from.safetensors")
+    let output = dir.appendingPathComponent("checkpoint.safetensors")
+    var extra: [String] = []
     do {
       try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
       try Data(architecture.canonicalText().utf8).write(to: file)
+      if let checkpoint {
+        try checkpoint.write(to: input)
+        extra += ["--continue-from", input.path]
+      }
     } catch {
-      return .failure(EvaluationError("worker: cannot write \(file.path): \(error.localizedDescription)"))
+      return (.failure(EvaluationError("worker: cannot write in \(dir.path): \(error.localizedDescription)")), nil)
     }
+    if keepCheckpoint { extra += ["--save-checkpoint", output.path] }
+    let result = run(arguments + extra + [file.path])
+    guard case .success = result, keepCheckpoint else { return (result, nil) }
+    guard let saved = FileManager.default.contents(atPath: output.path) else {
+      return (.failure(EvaluationError("worker: the evaluation saved no checkpoint at \(output.path)")), nil)
+    }
+    return (result, saved)
+  }
+
+  private func run(_ allArguments: [String]) -> Result<Evaluation, EvaluationError> {
     let outcome: Subprocess.Outcome
     do {
       outcome = try Subprocess.run(
-        [executable] + arguments + [file.path], environment: ProcessInfo.processInfo.environment, timeout: timeoutSeconds)
+        [executable] + allArguments, environment: ProcessInfo.processInfo.environment, timeout: timeoutSeconds)
     } catch {
       return .failure(EvaluationError("worker: \(error.description)"))
     }

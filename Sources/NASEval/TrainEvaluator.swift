@@ -50,6 +50,7 @@ public final class TrainEvaluator: Evaluator {
         "label_smoothing": String(t.labelSmoothing), "seed": String(t.seed),
       ]
       if let steps = t.steps { d["steps"] = String(steps) } else { d["epochs"] = String(t.epochs) }
+      if let schedule = t.scheduleSteps { d["schedule_steps"] = String(schedule) }
       return d
     }
   }
@@ -61,6 +62,8 @@ public final class TrainEvaluator: Evaluator {
     public var test: AccuracySummary?
     public var training: TrainingSummary
     public var weights: WeightSet
+    /// The state to continue from, when asked for (``train(_:initialWeights:from:keepCheckpoint:training:includeTest:progress:shouldStop:)``).
+    public var checkpoint: TrainingCheckpoint?
   }
 
   public let configuration: Configuration
@@ -81,41 +84,55 @@ public final class TrainEvaluator: Evaluator {
   }
 
   public func evaluate(_ architecture: Architecture) -> Result<Evaluation, EvaluationError> {
+    evaluate(architecture, continuing: nil).result
+  }
+
+  /// Evaluates `architecture`, continuing the training saved in `checkpoint` (the bytes of a
+  /// ``TrainingCheckpoint``) when given, and returns the checkpoint of this training beside
+  /// the result: one rung of successive halving.
+  public func evaluate(_ architecture: Architecture, continuing checkpoint: Data?, keepCheckpoint: Bool = false)
+    -> (result: Result<Evaluation, EvaluationError>, checkpoint: Data?)
+  {
     let start = Date()
     do {
-      let o = try train(architecture)
+      let resumed = try checkpoint.map { data throws(TrainError) in try TrainingCheckpoint(decoding: data, source: "the saved checkpoint") }
+      let o = try train(architecture, from: resumed, keepCheckpoint: keepCheckpoint)
       var details: [String: Double] = [
         "validation_loss": o.validation.loss, "train_loss": o.training.finalLoss,
         "train_accuracy": o.training.finalTrainingAccuracy, "steps": Double(o.training.steps),
         "epochs": o.training.epochs, "images_per_second": o.training.imagesPerSecond,
       ]
       if let macs = try? o.proxy.costs().macs { details["proxy_macs"] = Double(macs) }
-      return .success(
-        Evaluation(
-          evaluator: name, value: o.validation.accuracy, isAccuracy: true, seconds: Date().timeIntervalSince(start),
-          details: details))
+      if let resumed { details[Evaluation.continuedFromStepKey] = Double(resumed.step) }
+      let evaluation = Evaluation(
+        evaluator: name, value: o.validation.accuracy, isAccuracy: true, seconds: Date().timeIntervalSince(start), details: details)
+      return (.success(evaluation), o.checkpoint?.encoded())
     } catch {
-      return .failure(EvaluationError(error.description))
+      return (.failure(EvaluationError(error.description)), nil)
     }
   }
 
   /// Trains the proxy of `architecture` (starting from `initialWeights` when given: NetAdapt's
-  /// fine-tuning of inherited weights, which must fit the proxy's shapes) and scores it.
+  /// fine-tuning of inherited weights, which must fit the proxy's shapes; or continuing a
+  /// `checkpoint` of this proxy's training) and scores it; `keepCheckpoint` returns the state
+  /// to continue from.
   public func train(
-    _ architecture: Architecture, initialWeights: WeightSet? = nil, training: TrainingConfiguration? = nil,
-    includeTest: Bool = false, progress: ProgressReporter? = nil, shouldStop: () -> Bool = { false }
+    _ architecture: Architecture, initialWeights: WeightSet? = nil, from checkpoint: TrainingCheckpoint? = nil,
+    keepCheckpoint: Bool = false, training: TrainingConfiguration? = nil, includeTest: Bool = false,
+    progress: ProgressReporter? = nil, shouldStop: () -> Bool = { false }
   ) throws(TrainError) -> Outcome {
     let proxy = rule.proxy(of: architecture)
     let settings = training ?? configuration.training
     let network = try Network<Float>(proxy, seed: settings.seed, threads: settings.threads)
     if let initialWeights { try network.load(initialWeights, requireSameArchitecture: false) }
     let trainer = Trainer(network: network, configuration: settings)
-    let summary = try trainer.train(on: splits.train, progress: progress, shouldStop: shouldStop)
+    let summary = try trainer.train(on: splits.train, from: checkpoint, progress: progress, shouldStop: shouldStop)
+    let state = keepCheckpoint ? TrainingCheckpoint(network: network, step: (checkpoint?.step ?? 0) + summary.steps) : nil
     let validation = try trainer.evaluate(on: splits.validation)
     let test = includeTest ? try trainer.evaluate(on: splits.test) : nil
     var weights = network.weights()
     weights.metadata["nas.deployment_hash"] = architecture.canonicalHash
     weights.preprocessing = splits.train.preprocessing
-    return Outcome(proxy: proxy, validation: validation, test: test, training: summary, weights: weights)
+    return Outcome(proxy: proxy, validation: validation, test: test, training: summary, weights: weights, checkpoint: state)
   }
 }

@@ -132,7 +132,25 @@ public struct QueueWorker {
       executable: executable, arguments: ["_evaluate"] + task.evaluateArguments + ["--threads", String(threads)],
       timeoutSeconds: task.timeoutSeconds, name: task.evaluatorName, configurationJSON: task.configurationJSON)
     let wall = { Date().timeIntervalSince(start) }
-    switch evaluator.evaluate(architecture) {
+    let result: Result<Evaluation, EvaluationError>
+    if let rung = task.continuation {
+      // A rung of successive halving: the checkpoint comes from and goes to the database, so a
+      // candidate promoted to a worker on another host continues where this one stopped.
+      let previous = rung.continueFrom.flatMap { try? store.checkpoint(hash: claimed.architectureHash, evaluatorConfigJSON: $0) }
+      let outcome = evaluator.evaluate(architecture, continuing: previous, keepCheckpoint: rung.keepsCheckpoint)
+      if let checkpoint = outcome.checkpoint {
+        do { try store.saveCheckpoint(evaluation: claimed.evaluationID, step: rung.steps, bytes: checkpoint) } catch {
+          log("worker: could not keep the checkpoint of run \(claimed.run) trial \(claimed.trial) (\(error)); a promotion will train from scratch")
+        }
+      }
+      if case .success(let evaluation) = outcome.result {
+        try? store.setContinuedFromStep(evaluation: claimed.evaluationID, step: evaluation.continuedFromStep)
+      }
+      result = outcome.result
+    } else {
+      result = evaluator.evaluate(architecture)
+    }
+    switch result {
     case .success(let evaluation) where evaluation.value.isFinite:
       return QueuedOutcome(status: .ok, accuracy: evaluation.value, message: nil, wallSeconds: wall())
     case .success(let evaluation):

@@ -10,17 +10,23 @@ public final class QueuedEvaluation: @unchecked Sendable {
   let run: Int64
   let task: WorkerTask
   let taskJSON: String
+  /// Successive halving: the task of each rung, as JSON; a request's rung picks its task.
+  let rungTaskJSON: [String]?
   let log: (String) -> Void
   /// How often the outcomes are read while a batch is out.
   let pollSeconds: TimeInterval
   /// After this long with nothing claimed, the user is told how to start a worker.
   static let idleHintSeconds: TimeInterval = 30
 
-  public init(store: ResultsStore, run: Int64, task: WorkerTask, pollSeconds: TimeInterval = 0.25, log: @escaping (String) -> Void) throws {
+  public init(
+    store: ResultsStore, run: Int64, task: WorkerTask, rungTasks: [WorkerTask]? = nil, pollSeconds: TimeInterval = 0.25,
+    log: @escaping (String) -> Void
+  ) throws {
     self.store = store
     self.run = run
     self.task = task
     self.taskJSON = try task.json()
+    self.rungTaskJSON = try rungTasks?.map { try $0.json() }
     self.pollSeconds = pollSeconds
     self.log = log
   }
@@ -31,7 +37,11 @@ public final class QueuedEvaluation: @unchecked Sendable {
   public func evaluate(_ requests: [EvaluationRequest]) throws -> [Result<Double, EvaluationError>] {
     try store.enqueue(
       run: run,
-      requests.map { QueueItem(trial: $0.trial, evaluationID: $0.evaluationID, architectureHash: $0.architecture.canonicalHash) },
+      requests.map { request in
+        QueueItem(
+          trial: request.trial, evaluationID: request.evaluationID, architectureHash: request.architecture.canonicalHash,
+          evaluator: request.rung.flatMap { rung in rungTaskJSON?[rung] })
+      },
       evaluator: taskJSON)
     let trials = requests.map(\.trial)
     var outcomes: [Int: QueuedOutcome] = [:]

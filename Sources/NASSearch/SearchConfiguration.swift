@@ -16,8 +16,13 @@ public struct SearchConfiguration: Codable, Hashable, Sendable {
   public var trials: Int?
   /// Time budget in seconds; nil when the budget is a trial count.
   public var seconds: Double?
-  /// The evaluator's name and settings, as the evaluator describes itself.
+  /// The evaluator's name and settings, as the evaluator describes itself (in successive
+  /// halving, the top rung's).
   public var evaluator: String
+  /// Successive halving (`--fidelity`), and the evaluator settings of each of its rungs; nil in
+  /// a flat search.
+  public var fidelity: FidelitySchedule?
+  public var rungEvaluators: [String]?
   public var seed: UInt64
   public var workers: Int
   public var device: String
@@ -61,9 +66,23 @@ public struct SearchConfiguration: Codable, Hashable, Sendable {
       line("strategy", strategy.rawValue, other.strategy.rawValue),
       line("strategy options", "\(strategyOptions)", "\(other.strategyOptions)"),
       line("evaluator", evaluator, other.evaluator),
+      line("fidelity", fidelity.map(\.description) ?? "flat", other.fidelity.map(\.description) ?? "flat"),
       line("seed", seed, other.seed),
       line("workers", workers, other.workers),
       line("device", device, other.device),
     ].compactMap { $0 }
   }
+}
+
+extension SearchConfiguration {
+  /// The evaluator settings an evaluation at `rung` is recorded (and reused) under.
+  public func evaluator(rung: Int?) -> String {
+    guard let rung, let rungEvaluators, rungEvaluators.indices.contains(rung) else { return evaluator }
+    return rungEvaluators[rung]
+  }
+}
+
+extension FidelitySchedule: CustomStringConvertible {
+  /// `rungs 40,120,360 steps, eta 3`.
+  public var description: String { "rungs \(rungSteps.map(String.init).joined(separator: ",")) steps, eta \(eta)" }
 }

@@ -16,8 +16,10 @@ public protocol SearchRecorder: AnyObject {
   /// A finished evaluation of the same architecture by the same evaluator configuration,
   /// from any run, whose accuracy can be reused.
   func reusableAccuracy(hash: String, evaluator: String) throws -> Double?
-  /// Marks a trial's evaluation as started (with a heartbeat) and returns its identifier.
-  func beginTrial(_ trial: Int, architecture: Architecture, predictedLatency: Double?) throws -> Int64
+  /// Marks a trial's evaluation as started (with a heartbeat) and returns its identifier; in
+  /// successive halving, `rung` and that rung's evaluator settings.
+  func beginTrial(_ trial: Int, rung: Int?, architecture: Architecture, predictedLatency: Double?, evaluatorConfigJSON: String)
+    throws -> Int64
   /// Commits a finished evaluation.
   func finishTrial(_ id: Int64, outcome: TrialOutcome) throws
 }
@@ -31,6 +33,8 @@ public struct SearchState: Codable, Sendable {
   public var pending: [PendingTrial]
   /// Seconds spent in earlier sessions of this run (for `--time` budgets).
   public var elapsedSeconds: Double
+  /// Successive halving's rungs and promotions (`--fidelity`); nil in a flat search.
+  public var halving: HalvingState?
 
   public init(strategy: AnyStrategy) {
     self.strategy = strategy
@@ -43,10 +47,21 @@ public struct SearchState: Codable, Sendable {
   public var completedTrials: Int { nextTrial - 1 - pending.count }
 }
 
-/// A trial asked of the strategy.
+/// A trial asked of the strategy, or in successive halving a candidate promoted to a rung.
 public struct PendingTrial: Codable, Hashable, Sendable {
   public var trial: Int
   public var assignment: [Int]
+  /// Successive halving: the rung this evaluation trains to, and the candidate (the trial of
+  /// its lowest-rung evaluation). Nil in a flat search.
+  public var rung: Int?
+  public var candidate: Int?
+
+  public init(trial: Int, assignment: [Int], rung: Int? = nil, candidate: Int? = nil) {
+    self.trial = trial
+    self.assignment = assignment
+    self.rung = rung
+    self.candidate = candidate
+  }
 }
 
 /// The result of one trial.
@@ -55,6 +70,8 @@ public struct TrialOutcome: Codable, Hashable, Sendable {
   public typealias Status = EvaluationStatus
 
   public var trial: Int
+  /// Successive halving's rung; nil in a flat search.
+  public var rung: Int?
   public var hash: String?
   public var status: Status
   public var accuracy: Double?
@@ -66,9 +83,10 @@ public struct TrialOutcome: Codable, Hashable, Sendable {
 
   public init(
     trial: Int, hash: String?, status: Status, accuracy: Double?, predictedLatency: Double?, reward: Double, message: String?,
-    reused: Bool, wallSeconds: Double
+    reused: Bool, wallSeconds: Double, rung: Int? = nil
   ) {
     self.trial = trial
+    self.rung = rung
     self.hash = hash
     self.status = status
     self.accuracy = accuracy

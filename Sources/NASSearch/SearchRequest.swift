@@ -37,6 +37,10 @@ public struct SearchRequest: Sendable {
   public var queue = false
   /// The `nas _evaluate` arguments (before `--threads`) a queued evaluation carries.
   public var evaluateArguments: [String] = []
+  /// Successive halving (`--fidelity`); nil for a flat search. Needs the train evaluator.
+  public var fidelity: FidelitySchedule?
+  /// The `nas _evaluate` arguments of each rung (its steps, and the top rung's schedule).
+  public var rungEvaluateArguments: [[String]] = []
 
   public init(
     spacePath: String, space: SearchSpace, reward: Reward, strategy: StrategyKind, trials: Int?, seconds: Double?, evaluatorSpec: String,

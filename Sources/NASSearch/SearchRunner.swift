@@ -33,18 +33,29 @@ public struct SearchRunner {
     var warnings = rangeWarnings(range)
     for w in warnings { log("warning: \(w)") }
 
+    // In successive halving each rung is its own evaluator configuration (its steps of the
+    // top rung's schedule); the run is recorded under the top rung's.
+    let rungOptions = r.fidelity.map { f in f.rungSteps.map { r.evaluatorOptions.rung(steps: $0, scheduleSteps: f.rungSteps.last!) } }
     let identity: EvaluatorIdentity
-    do { identity = try EvaluatorFactory.identity(r.evaluatorSpec, options: r.evaluatorOptions) } catch {
-      throw SearchError.evaluator(error.description)
+    let rungIdentities: [EvaluatorIdentity]?
+    do {
+      rungIdentities = try rungOptions?.map { options throws(EvaluationError) in try EvaluatorFactory.identity(r.evaluatorSpec, options: options) }
+      identity = try rungIdentities?.last ?? EvaluatorFactory.identity(r.evaluatorSpec, options: r.evaluatorOptions)
+    } catch {
+      throw SearchError.evaluator("\(error)")
     }
     // Evaluating here (or in child processes), the evaluator is built once now: its data set is
     // loaded, and a missing one reported, before the first trial. A queued search leaves both to
     // its workers, so the searching host needs no data set.
     var evaluator: (any Evaluator)?
+    var rungs: [RungEvaluation.Rung]?
     if !r.queue {
       let local: any Evaluator
-      do { local = try EvaluatorFactory.make(r.evaluatorSpec, options: r.evaluatorOptions) } catch {
+      do { local = try EvaluatorFactory.make(r.evaluatorSpec, options: rungOptions?.first ?? r.evaluatorOptions) } catch {
         throw SearchError.evaluator(error.description)
+      }
+      if let rungOptions, let rungIdentities {
+        rungs = try Self.rungEvaluators(request: r, local: local, options: rungOptions, identities: rungIdentities)
       }
       if r.workers > 1, let worker = r.workerCommand {
         evaluator = ProcessEvaluator(
@@ -59,21 +70,29 @@ public struct SearchRunner {
       log("warning: \(warnings.last!)")
     }
 
-    let configuration = SearchConfiguration(
+    var configuration = SearchConfiguration(
       spacePath: r.spacePath, spaceHash: r.space.contentHash, reward: r.reward, strategy: r.strategy, strategyOptions: r.strategyOptions,
       trials: r.trials, seconds: r.seconds, evaluator: identity.configurationJSON, seed: r.seed, workers: r.workers,
       device: predictor.profile.id, measureTop: r.measureTop)
+    configuration.fidelity = r.fidelity
+    configuration.rungEvaluators = rungIdentities?.map(\.configurationJSON)
     let lease = try openRun(store: store, configuration: configuration, stop: stop)
     let run = lease.run
     let recorder = StoreRecorder(
-      store: store, run: run, evaluatorName: identity.name, evaluatorConfigJSON: identity.configurationJSON, deviceProfile: predictor.profile.id,
+      store: store, run: run, evaluatorName: identity.name, deviceProfile: predictor.profile.id,
       spacePath: r.spacePath, reward: r.reward)
     defer { recorder.close() }
 
     let done = (try recorder.loadState())?.completedTrials ?? 0
-    let progress = ProgressReporter(label: "trials", total: r.trials ?? 0, initial: done, enabled: showProgress)
+    // In successive halving the number of evaluations depends on the promotions: no total.
+    let progress = ProgressReporter(
+      label: r.fidelity == nil ? "trials" : "evaluations", total: r.fidelity == nil ? r.trials ?? 0 : 0, initial: done, enabled: showProgress)
     let services: SearchServices
-    if let evaluator {
+    if let fidelity = r.fidelity, let rungs, let rungIdentities {
+      let rungEvaluation = RungEvaluation(
+        store: store, schedule: fidelity, rungs: rungs, configurations: rungIdentities.map(\.configurationJSON))
+      services = SearchServices(predictLatency: { arch in try predictor.milliseconds(arch) }, evaluate: { rungEvaluation.evaluate($0) })
+    } else if let evaluator {
       services = SearchServices(
         predictLatency: { arch in try predictor.milliseconds(arch) },
         evaluate: { requests in Self.evaluateConcurrently(requests.map(\.architecture), with: evaluator) })
@@ -81,7 +100,17 @@ public struct SearchRunner {
       let task = WorkerTask(
         evaluateArguments: r.evaluateArguments, timeoutSeconds: r.evaluatorOptions.commandTimeout, evaluatorName: identity.name,
         configurationJSON: identity.configurationJSON)
-      let queued = try QueuedEvaluation(store: store, run: run, task: task, log: log)
+      let rungTasks = rungIdentities.map { identities in
+        zip(identities.indices, identities).map { k, rungIdentity in
+          WorkerTask(
+            evaluateArguments: r.rungEvaluateArguments[k], timeoutSeconds: r.evaluatorOptions.commandTimeout, evaluatorName: rungIdentity.name,
+            configurationJSON: rungIdentity.configurationJSON,
+            continuation: .init(
+              continueFrom: k > 0 ? identities[k - 1].configurationJSON : nil, keepsCheckpoint: k < identities.count - 1,
+              steps: r.fidelity!.rungSteps[k]))
+        }
+      }
+      let queued = try QueuedEvaluation(store: store, run: run, task: task, rungTasks: rungTasks, log: log)
       log("queueing \(r.workers) candidate(s) at a time in \(store.path): start `nas worker --db \(store.path)` on each host that evaluates")
       services = SearchServices(predictLatency: { arch in try predictor.milliseconds(arch) }, evaluate: { try queued.evaluate($0) })
     }
@@ -99,6 +128,13 @@ public struct SearchRunner {
       try finish(lease, .interrupted)
       return try SearchSummary.make(
         store: store, run: run, configuration: configuration, range: range, warnings: warnings, interrupted: true, files: nil)
+    }
+    if r.fidelity != nil {
+      let usage = try store.checkpointUsage(run: run)
+      if usage.count > 0 {
+        try store.deleteCheckpoints(run: run)
+        log("deleted the run's \(usage.count) training checkpoints (\(Format.si(Double(usage.bytes))) bytes): the search is finished")
+      }
     }
     try measureBest(store: store, run: run, predictor: predictor, stop: stop)
     let files = try writeOutputs(store: store, run: run, configuration: configuration)
@@ -220,6 +256,32 @@ public struct SearchRunner {
   // MARK: - Evaluation
 
   /// Evaluates a batch at once (one thread per candidate; each may be a child process).
+  /// Successive halving's evaluator of each rung: one trainer per rung sharing the data set
+  /// `local` loaded, or with `--workers` a child process per evaluation with the rung's settings.
+  static func rungEvaluators(request r: SearchRequest, local: any Evaluator, options: [EvaluatorFactory.Options], identities: [EvaluatorIdentity])
+    throws -> [RungEvaluation.Rung]
+  {
+    if r.workers > 1, let worker = r.workerCommand {
+      return identities.indices.map { k in
+        .process(
+          ProcessEvaluator(
+            executable: worker.executable, arguments: ["_evaluate"] + r.rungEvaluateArguments[k] + ["--threads", String(r.evaluatorOptions.threads)],
+            timeoutSeconds: r.evaluatorOptions.commandTimeout, name: identities[k].name, configurationJSON: identities[k].configurationJSON))
+      }
+    }
+    guard let first = local as? TrainEvaluator else {
+      throw SearchError.evaluator("--fidelity trains candidates in rungs, so it needs --evaluator train, not \(local.name)")
+    }
+    return try options.map { o in
+      var configuration = first.configuration
+      configuration.training.steps = o.training.steps
+      configuration.training.scheduleSteps = o.training.scheduleSteps
+      do { return .local(try TrainEvaluator(configuration: configuration, splits: first.splits)) } catch {
+        throw SearchError.evaluator("\(error)")
+      }
+    }
+  }
+
   static func evaluateConcurrently(_ archs: [Architecture], with evaluator: any Evaluator) -> [Result<Double, EvaluationError>] {
     let results = UnsafeSendableBox([Result<Double, EvaluationError>?](repeating: nil, count: archs.count))
     let lock = NSLock()
@@ -242,7 +304,7 @@ public struct SearchRunner {
       return
     }
     var seen = Set<String>()
-    let best = try store.finishedEvaluations(run: run).filter { $0.status == .ok }.sorted { ($0.reward ?? 0) > ($1.reward ?? 0) }
+    let best = try store.finishedEvaluations(run: run).filter { $0.status == .ok }.sorted { $0.ranksAbove($1) }
       .filter { seen.insert($0.hash).inserted }.prefix(request.measureTop)
     for e in best where e.measuredLatencyMs == nil && !stop.isSet {
       do {
@@ -268,7 +330,7 @@ public struct SearchRunner {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let evaluations = try store.finishedEvaluations(run: run).filter { $0.status == .ok && $0.accuracy != nil }
     var files = SearchSummary.Files(bestArchitecture: nil, plot: nil)
-    if let best = evaluations.max(by: { ($0.reward ?? 0) < ($1.reward ?? 0) }) {
+    if let best = evaluations.max(by: { $1.ranksAbove($0) }) {
       var arch = try DSL.parseArchitecture(best.canonicalText, file: "<run \(run)>")
       arch.name = "\(stem)-best"
       let path = "\(directory)/\(stem)-best.arch"
@@ -279,7 +341,7 @@ public struct SearchRunner {
     }
     let latencies = evaluations.map { $0.predictedLatencyMs ?? .nan }
     let front = Set(ParetoFront.indices(zip(latencies, evaluations).map { ($0, $1.accuracy!) }))
-    let bestIndex = evaluations.indices.max { (evaluations[$0].reward ?? 0) < (evaluations[$1].reward ?? 0) }
+    let bestIndex = evaluations.indices.max { evaluations[$1].ranksAbove(evaluations[$0]) }
     let points = evaluations.indices.map { i in
       SearchPlot.Point(latencyMilliseconds: latencies[i], accuracy: evaluations[i].accuracy!, onFront: front.contains(i), isBest: i == bestIndex)
     }

@@ -8,6 +8,8 @@ public struct SearchSummary: Codable, Sendable {
   /// One candidate of the top table or the Pareto front.
   public struct Candidate: Codable, Sendable {
     public var trial: Int?
+    /// Successive halving's rung of this result (a candidate's highest); nil in a flat search.
+    public var rung: Int?
     public var hash: String
     public var reward: Double
     public var accuracy: Double
@@ -29,6 +31,9 @@ public struct SearchSummary: Codable, Sendable {
   public var failed: Int
   public var reused: Int
   public var evaluator: String
+  /// Successive halving's rungs (`--fidelity`) and how many evaluations finished at each.
+  public var fidelity: FidelitySchedule?
+  public var evaluationsPerRung: [Int]?
   public var device: String
   public var targetMs: Double
   public var alpha: Double
@@ -55,18 +60,21 @@ public struct SearchSummary: Codable, Sendable {
     let ok = all.filter { $0.status == .ok && $0.accuracy != nil }
     func candidate(_ e: StoredEvaluation) -> Candidate {
       Candidate(
-        trial: e.trial, hash: e.hash, reward: e.reward ?? 0, accuracy: e.accuracy ?? 0, predictedLatencyMs: e.predictedLatencyMs,
+        trial: e.trial, rung: e.rung, hash: e.hash, reward: e.reward ?? 0, accuracy: e.accuracy ?? 0, predictedLatencyMs: e.predictedLatencyMs,
         measuredLatencyMs: e.measuredLatencyMs, macs: e.macs, params: e.params)
     }
     var seen = Set<String>()
-    let ranked = ok.sorted { ($0.reward ?? 0) > ($1.reward ?? 0) }.filter { seen.insert($0.hash).inserted }
+    let ranked = ok.sorted { $0.ranksAbove($1) }.filter { seen.insert($0.hash).inserted }
     // Like with like: every candidate has a predicted latency, only the best few a measured one.
-    let points = ok.map { (latency: $0.predictedLatencyMs ?? .infinity, accuracy: $0.accuracy!) }
-    let front = ParetoFront.indices(points).map { candidate(ok[$0]) }
+    // Each candidate once, at its highest rung.
+    let points = ranked.map { (latency: $0.predictedLatencyMs ?? .infinity, accuracy: $0.accuracy!) }
+    let front = ParetoFront.indices(points).map { candidate(ranked[$0]) }
     let best = ranked.first
     return SearchSummary(
       run: run, interrupted: interrupted, trials: all.count, failed: all.filter { $0.status != .ok }.count,
-      reused: all.filter(\.reused).count, evaluator: configuration.evaluator, device: configuration.device,
+      reused: all.filter(\.reused).count, evaluator: configuration.evaluator, fidelity: configuration.fidelity,
+      evaluationsPerRung: configuration.fidelity.map { f in (0...f.topRung).map { k in ok.filter { $0.rung == k }.count } },
+      device: configuration.device,
       targetMs: configuration.reward.targetMilliseconds, alpha: configuration.reward.alpha, beta: configuration.reward.beta,
       spaceLatencyMinMs: range.min, spaceLatencyMaxMs: range.max, bestHash: best?.hash, bestReward: best?.reward,
       bestAccuracy: best?.accuracy, bestLatencyMs: best?.predictedLatencyMs, bestMeasuredLatencyMs: best?.measuredLatencyMs,
@@ -79,11 +87,13 @@ public struct SearchSummary: Codable, Sendable {
     // Zero-cost scores can be huge (synflow sums over every weight).
     func value(_ v: Double) -> String { abs(v) < 1e4 ? Format.fixed(v, 4) : String(format: "%.4g", v) }
     func table(_ rows: [Candidate]) -> String {
-      var t = TextTable(
-        headers: ["trial", "reward", "accuracy", "predicted ms", "measured ms", "MACs", "params", "hash"], rightAligned: [0, 1, 2, 3, 4, 5, 6])
+      let rungs = fidelity != nil
+      let headers = ["trial"] + (rungs ? ["rung"] : []) + ["reward", "accuracy", "predicted ms", "measured ms", "MACs", "params", "hash"]
+      var t = TextTable(headers: headers, rightAligned: Set(0..<(headers.count - 1)))
       for c in rows {
-        t.append([
-          c.trial.map(String.init) ?? "-", value(c.reward), value(c.accuracy), ms(c.predictedLatencyMs),
+        let first: [String] = [c.trial.map(String.init) ?? "-"] + (rungs ? [c.rung.map(String.init) ?? "-"] : [])
+        t.append(first + [
+          value(c.reward), value(c.accuracy), ms(c.predictedLatencyMs),
           ms(c.measuredLatencyMs), Format.si(Double(c.macs)), Format.grouped(c.params), String(c.hash.prefix(12)),
         ])
       }
@@ -92,6 +102,10 @@ public struct SearchSummary: Codable, Sendable {
     var out = "run \(run): \(trials) trials (\(failed) failed, \(reused) reused) on \(device); target \(Format.fixed(targetMs, 2)) ms, "
     out += alpha == beta ? "w \(alpha)" : "alpha \(alpha), beta \(beta)"
     out += "; the space's predicted latency spans \(Format.fixed(spaceLatencyMinMs, 2))–\(Format.fixed(spaceLatencyMaxMs, 2)) ms\n"
+    if let fidelity, let counts = evaluationsPerRung {
+      out += "successive halving, \(fidelity): "
+      out += zip(fidelity.rungSteps, counts).map { "\($1) finished at \($0) steps" }.joined(separator: ", ") + "\n"
+    }
     if interrupted {
       out += "interrupted: continue with the same command and --resume (nothing evaluated is lost)\n"
     }

@@ -12,7 +12,6 @@ public final class StoreRecorder: SearchRecorder, @unchecked Sendable {
   public let store: ResultsStore
   public let run: Int64
   let evaluatorName: String
-  let evaluatorConfigJSON: String
   let deviceProfile: String
   let spacePath: String
   let reward: Reward
@@ -24,13 +23,12 @@ public final class StoreRecorder: SearchRecorder, @unchecked Sendable {
   private let stopped = AtomicFlag()
 
   public init(
-    store: ResultsStore, run: Int64, evaluatorName: String, evaluatorConfigJSON: String, deviceProfile: String, spacePath: String,
+    store: ResultsStore, run: Int64, evaluatorName: String, deviceProfile: String, spacePath: String,
     reward: Reward, heartbeatInterval: TimeInterval = 15
   ) {
     self.store = store
     self.run = run
     self.evaluatorName = evaluatorName
-    self.evaluatorConfigJSON = evaluatorConfigJSON
     self.deviceProfile = deviceProfile
     self.spacePath = spacePath
     self.reward = reward
@@ -75,9 +73,11 @@ public final class StoreRecorder: SearchRecorder, @unchecked Sendable {
     try store.reusableAccuracy(hash: hash, evaluatorConfigJSON: evaluator)
   }
 
-  public func beginTrial(_ trial: Int, architecture: Architecture, predictedLatency: Double?) throws -> Int64 {
+  public func beginTrial(_ trial: Int, rung: Int?, architecture: Architecture, predictedLatency: Double?, evaluatorConfigJSON: String)
+    throws -> Int64
+  {
     let id = try store.beginEvaluation(
-      run: run, architecture: architecture, trial: trial, evaluator: evaluatorName, evaluatorConfigJSON: evaluatorConfigJSON,
+      run: run, architecture: architecture, trial: trial, rung: rung, evaluator: evaluatorName, evaluatorConfigJSON: evaluatorConfigJSON,
       predictedLatencyMs: predictedLatency, deviceProfile: deviceProfile, spacePath: spacePath)
     lock.lock()
     inFlight.insert(id)
@@ -102,6 +102,6 @@ extension TrialOutcome {
     self.init(
       trial: e.trial ?? 0, hash: e.hash, status: e.status, accuracy: e.accuracy,
       predictedLatency: e.predictedLatencyMs, reward: e.reward ?? 0, message: e.message, reused: e.reused,
-      wallSeconds: e.wallSeconds ?? 0)
+      wallSeconds: e.wallSeconds ?? 0, rung: e.rung)
   }
 }

@@ -11,12 +11,40 @@ public struct WorkerTask: Codable, Sendable, Equatable {
   /// The evaluator's name and configuration, recorded with each result as if evaluated locally.
   public var evaluatorName: String
   public var configurationJSON: String
+  /// A rung of successive halving: which checkpoint to continue and whether to keep one.
+  public var continuation: Continuation?
 
-  public init(evaluateArguments: [String], timeoutSeconds: Double, evaluatorName: String, configurationJSON: String) {
+  /// How a rung's training continues the rung below's and leaves a checkpoint for the next.
+  public struct Continuation: Codable, Sendable, Equatable {
+    /// The evaluator settings of the rung below, whose checkpoint of the same architecture the
+    /// training continues; nil at the lowest rung.
+    public var continueFrom: String?
+    /// Whether to keep this evaluation's checkpoint (every rung but the top).
+    public var keepsCheckpoint: Bool
+    /// The training steps at the end of this rung.
+    public var steps: Int
+
+    public init(continueFrom: String?, keepsCheckpoint: Bool, steps: Int) {
+      self.continueFrom = continueFrom
+      self.keepsCheckpoint = keepsCheckpoint
+      self.steps = steps
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case continueFrom = "continue_from"
+      case keepsCheckpoint = "keeps_checkpoint"
+      case steps
+    }
+  }
+
+  public init(
+    evaluateArguments: [String], timeoutSeconds: Double, evaluatorName: String, configurationJSON: String, continuation: Continuation? = nil
+  ) {
     self.evaluateArguments = evaluateArguments
     self.timeoutSeconds = timeoutSeconds
     self.evaluatorName = evaluatorName
     self.configurationJSON = configurationJSON
+    self.continuation = continuation
   }
 
   enum CodingKeys: String, CodingKey {
@@ -24,6 +52,7 @@ public struct WorkerTask: Codable, Sendable, Equatable {
     case timeoutSeconds = "timeout_seconds"
     case evaluatorName = "evaluator_name"
     case configurationJSON = "configuration"
+    case continuation
   }
 
   public func json() throws -> String {

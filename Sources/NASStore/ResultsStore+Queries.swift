@@ -40,7 +40,9 @@ extension ResultsStore {
       """)
   }
 
-  /// The best evaluations by reward, accuracy or (lowest) latency, optionally of one run.
+  /// The best evaluations by reward, accuracy or (lowest) latency, optionally of one run. A
+  /// candidate of successive halving appears once, at the highest rung it finished (its reward
+  /// is that rung's).
   public func top(run: Int64?, by key: String, limit: Int) throws -> QueryResult {
     let order: String
     switch key {
@@ -55,11 +57,14 @@ extension ResultsStore {
     return try query(
       """
       SELECT e.id AS evaluation, e.run_id AS run, e.trial, substr(e.architecture_hash, 1, 12) AS hash,
-        round(e.reward, 4) AS reward, round(e.accuracy, 4) AS accuracy,
+        e.rung, round(e.reward, 4) AS reward, round(e.accuracy, 4) AS accuracy,
         round(e.predicted_latency_ms, 3) AS predicted_ms, round(e.measured_latency_ms, 3) AS measured_ms,
         a.macs, a.params, e.evaluator
       FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
       WHERE e.status = 'ok' \(run == nil ? "" : "AND e.run_id = \(run!)")
+        AND NOT EXISTS (
+          SELECT 1 FROM evaluations h WHERE h.run_id = e.run_id AND h.architecture_hash = e.architecture_hash AND h.status = 'ok'
+            AND h.rung > e.rung)
       ORDER BY \(order) LIMIT \(max(1, limit))
       """)
   }

@@ -16,6 +16,8 @@ public struct ClaimedEvaluation: Sendable, Equatable {
   public var id: Int64
   public var run: Int64
   public var trial: Int
+  /// The search's record of the trial (a checkpoint the evaluation saves is kept under it).
+  public var evaluationID: Int64
   public var architectureHash: String
   public var canonicalText: String
   /// How to evaluate, as the search queued it (JSON of its own type).
@@ -49,11 +51,14 @@ public struct QueueItem: Sendable {
   public var trial: Int
   public var evaluationID: Int64
   public var architectureHash: String
+  /// How to evaluate this item, when it differs from the batch's (a rung of successive halving).
+  public var evaluator: String?
 
-  public init(trial: Int, evaluationID: Int64, architectureHash: String) {
+  public init(trial: Int, evaluationID: Int64, architectureHash: String, evaluator: String? = nil) {
     self.trial = trial
     self.evaluationID = evaluationID
     self.architectureHash = architectureHash
+    self.evaluator = evaluator
   }
 }
 
@@ -73,7 +78,7 @@ extension ResultsStore {
             ON CONFLICT (run_id, trial) DO UPDATE SET evaluation_id = excluded.evaluation_id,
               state = CASE WHEN evaluation_queue.state = 'cancelled' THEN 'queued' ELSE evaluation_queue.state END
             """,
-          arguments: [run, item.trial, item.evaluationID, item.architectureHash, evaluator, now])
+          arguments: [run, item.trial, item.evaluationID, item.architectureHash, item.evaluator ?? evaluator, now])
       }
     }
   }
@@ -103,12 +108,12 @@ extension ResultsStore {
       guard
         let row = try db.fetchOne(
           sql: """
-            SELECT q.id, q.run_id, q.trial, q.architecture_hash, q.evaluator, q.attempts, a.canonical_text
+            SELECT q.id, q.run_id, q.trial, q.evaluation_id, q.architecture_hash, q.evaluator, q.attempts, a.canonical_text
             FROM evaluation_queue q JOIN architectures a ON a.hash = q.architecture_hash WHERE q.id = ?
             """, arguments: [id])
       else { return nil }
       return ClaimedEvaluation(
-        id: row["id"], run: row["run_id"], trial: row["trial"], architectureHash: row["architecture_hash"],
+        id: row["id"], run: row["run_id"], trial: row["trial"], evaluationID: row["evaluation_id"], architectureHash: row["architecture_hash"],
         canonicalText: row["canonical_text"], evaluator: row["evaluator"], claimToken: token, attempts: row["attempts"])
     }
   }

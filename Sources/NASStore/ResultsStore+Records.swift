@@ -28,9 +28,10 @@ extension ResultsStore {
     }
   }
 
-  /// Starts an evaluation (status running, with this process's pid and a heartbeat).
+  /// Starts an evaluation (status running, with this process's pid and a heartbeat); `rung` is
+  /// successive halving's rung, nil in a flat search.
   public func beginEvaluation(
-    run: Int64, architecture: Architecture, trial: Int?, evaluator: String, evaluatorConfigJSON: String,
+    run: Int64, architecture: Architecture, trial: Int?, rung: Int? = nil, evaluator: String, evaluatorConfigJSON: String,
     predictedLatencyMs: Double?, deviceProfile: String?, spacePath: String? = nil
   ) throws -> Int64 {
     try recordArchitecture(architecture, spacePath: spacePath)
@@ -39,12 +40,12 @@ extension ResultsStore {
       let id = try db.value(
         Int64.self,
         sql: """
-          INSERT INTO evaluations (run_id, architecture_hash, trial, evaluator, evaluator_config, predicted_latency_ms,
+          INSERT INTO evaluations (run_id, architecture_hash, trial, rung, evaluator, evaluator_config, predicted_latency_ms,
             device_profile, status, pid, host, heartbeat_at, created_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, \(db.nowSQL), ?) RETURNING id
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, \(db.nowSQL), ?) RETURNING id
           """,
         arguments: [
-          run, architecture.canonicalHash, trial, evaluator, evaluatorConfigJSON, predictedLatencyMs, deviceProfile,
+          run, architecture.canonicalHash, trial, rung, evaluator, evaluatorConfigJSON, predictedLatencyMs, deviceProfile,
           Int(ProcessInfo.processInfo.processIdentifier), RunOwner.hostName, now,
         ])
       guard let id else { throw StoreError.database("inserting an evaluation returned no id") }

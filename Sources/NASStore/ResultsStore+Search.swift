@@ -6,6 +6,10 @@ import GRDB
 public struct StoredEvaluation: FetchableRecord, Sendable, Hashable {
   public var id: Int64
   public var trial: Int?
+  /// Successive halving's rung (0 the lowest); nil in a flat search.
+  public var rung: Int?
+  /// The step a rung's training began at (0: from scratch); nil in a flat search.
+  public var continuedFromStep: Int?
   public var hash: String
   public var status: EvaluationStatus
   public var accuracy: Double?
@@ -23,6 +27,8 @@ public struct StoredEvaluation: FetchableRecord, Sendable, Hashable {
   public init(row: Row) throws {
     id = row["id"]
     trial = row["trial"]
+    rung = row["rung"]
+    continuedFromStep = row["continued_from_step"]
     hash = row["architecture_hash"]
     status = try EvaluationStatus.stored(row["status"])
     accuracy = row["accuracy"]
@@ -39,12 +45,21 @@ public struct StoredEvaluation: FetchableRecord, Sendable, Hashable {
   }
 }
 
+extension StoredEvaluation {
+  /// Whether this evaluation ranks above `other` as a search's result: a higher rung of
+  /// successive halving first (a candidate's reward is its highest rung's), then a higher reward.
+  public func ranksAbove(_ other: StoredEvaluation) -> Bool {
+    let (a, b) = (rung ?? 0, other.rung ?? 0)
+    return a != b ? a > b : (reward ?? 0) > (other.reward ?? 0)
+  }
+}
+
 extension ResultsStore {
   /// The message that marks an evaluation whose process died (see ``markStaleEvaluations(run:grace:)``).
   public static let staleMessagePrefix = "stale:"
 
   private static let evaluationColumns = """
-    e.id, e.trial, e.architecture_hash, e.status, e.accuracy, e.predicted_latency_ms, e.measured_latency_ms, e.reward,
+    e.id, e.trial, e.rung, e.continued_from_step, e.architecture_hash, e.status, e.accuracy, e.predicted_latency_ms, e.measured_latency_ms, e.reward,
     e.message, e.reused, e.wall_seconds, a.macs, a.params, a.name, a.canonical_text
     """
 
@@ -57,8 +72,7 @@ extension ResultsStore {
       try db.fetchAll(
         StoredEvaluation.self,
         sql: """
-          SELECT e.id, e.trial, e.architecture_hash, e.status, e.accuracy, e.predicted_latency_ms, e.measured_latency_ms, e.reward,
-            e.message, e.reused, e.wall_seconds, a.macs, a.params, a.name, a.canonical_text
+          SELECT \(Self.evaluationColumns)
           FROM evaluations e JOIN architectures a ON a.hash = e.architecture_hash
           WHERE e.run_id = ? AND \(condition) ORDER BY \(order)
           """, arguments: [run] + arguments)

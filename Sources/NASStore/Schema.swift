@@ -15,6 +15,7 @@ enum Schema {
     (DeviceIdentityTables.name, DeviceIdentityTables.sql),
     (NetAdaptOriginTables.name, NetAdaptOriginTables.sql),
     (EvaluationQueueTables.name, EvaluationQueueTables.sql),
+    (FidelityTables.name, FidelityTables.sql),
   ]
 
   static var migrator: DatabaseMigrator {

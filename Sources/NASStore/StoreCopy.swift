@@ -81,6 +81,7 @@ public enum StoreCopy {
   static let tables = [
     "runs", "architectures", "evaluations", "run_state", "device_profiles", "latency_samples", "latency_networks", "latency_models",
     "latency_validations", "netadapt_iterations", "netadapt_proposals", "evaluation_queue",
+    "training_checkpoints",
   ]
   /// Source rows per SELECT: bounds memory whatever the table's size.
   static let pageRows = 2000

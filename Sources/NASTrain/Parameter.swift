@@ -124,6 +124,20 @@ public final class Parameter<T: TrainScalar> {
     }
   }
 
+  /// The optimiser's momentum in storage order (nil before the first step): saved with a
+  /// training checkpoint and only ever read back into the same network.
+  func momentumInStorageOrder() -> [T]? {
+    guard let velocity else { return nil }
+    return Array(UnsafeBufferPointer(start: velocity.pointer, count: count))
+  }
+
+  func setMomentumInStorageOrder(_ values: [T]) {
+    precondition(values.count == count, "internal: \(name) expects \(count) momentum values")
+    let v = Buffer<T>(count: count)
+    values.withUnsafeBufferPointer { v.pointer.update(from: $0.baseAddress!, count: count) }
+    velocity = v
+  }
+
   /// The gradient in PyTorch layout (empty for statistics).
   public func gradients() -> [T] {
     guard kind.isTrainable else { return [] }

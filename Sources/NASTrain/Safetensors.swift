@@ -7,6 +7,15 @@ import NASSupport
 /// the raw little-endian data.
 public enum Safetensors {
   public static func write(_ weights: WeightSet, to path: String) throws(TrainError) {
+    do {
+      try OutputFile.write(encode(weights), to: path)
+    } catch {
+      throw .badWeightsFile(path: path, reason: error.reason)
+    }
+  }
+
+  /// The bytes of a safetensors file holding `weights`.
+  public static func encode(_ weights: WeightSet) -> Data {
     var entries: [String] = []
     var offset = 0
     for t in weights.tensors {
@@ -30,11 +39,7 @@ public enum Safetensors {
         for v in buffer { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
       }
     }
-    do {
-      try OutputFile.write(data, to: path)
-    } catch {
-      throw .badWeightsFile(path: path, reason: error.reason)
-    }
+    return data
   }
 
   public static func read(path: String) throws(TrainError) -> WeightSet {

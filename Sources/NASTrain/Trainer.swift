@@ -6,6 +6,10 @@ import NASSupport
 public struct TrainingConfiguration: Codable, Hashable, Sendable {
   public var epochs: Double
   public var steps: Int?
+  /// Length of the learning-rate schedule in steps, when it is longer than this run: a rung of
+  /// successive halving trains the first `steps` of a schedule of the top rung's length, so a
+  /// promoted candidate continues the same schedule. Nil: the schedule is this run's budget.
+  public var scheduleSteps: Int?
   public var batchSize: Int
   /// Peak learning rate (reached after warm-up).
   public var learningRate: Double
@@ -41,6 +45,9 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
     guard (0..<1).contains(labelSmoothing) else { throw .invalidSetting("label smoothing must be in [0, 1), got \(labelSmoothing)") }
     guard (0...1).contains(warmupFraction) else { throw .invalidSetting("warm-up fraction must be in [0, 1], got \(warmupFraction)") }
     guard threads >= 1 else { throw .invalidSetting("threads must be at least 1, got \(threads)") }
+    if let scheduleSteps, let steps, scheduleSteps < steps {
+      throw .invalidSetting("the schedule (\(scheduleSteps) steps) must be at least as long as the training (\(steps) steps)")
+    }
   }
 
   /// Steps for a training set of `count` images (whole batches only).
@@ -86,9 +93,11 @@ public final class Trainer {
   }
 
   /// Trains for the configured budget. `progress` counts steps; `shouldStop` is polled every
-  /// step and ends the run early (the summary says so).
+  /// step and ends the run early (the summary says so). From a `checkpoint` (taken by a run of
+  /// the same seed, schedule and data) the run continues at its step with its weights and
+  /// momentum, and ends where an uninterrupted run of the budget would.
   public func train(
-    on data: Dataset, progress: ProgressReporter? = nil, shouldStop: () -> Bool = { false }
+    on data: Dataset, from checkpoint: TrainingCheckpoint? = nil, progress: ProgressReporter? = nil, shouldStop: () -> Bool = { false }
   ) throws(TrainError) -> TrainingSummary {
     try configuration.validate()
     try checkShape(data)
@@ -97,23 +106,37 @@ public final class Trainer {
     let batch = min(configuration.batchSize, data.count)
     guard batch >= 2 else { throw .invalidSetting("the training set has \(data.count) images; at least 2 are needed") }
     let total = configuration.totalSteps(trainingImages: data.count)
+    let horizon = max(total, configuration.scheduleSteps ?? total)
     let schedule = CosineSchedule(
-      peak: configuration.learningRate, warmupSteps: Int(Double(total) * configuration.warmupFraction), totalSteps: total)
+      peak: configuration.learningRate, warmupSteps: Int(Double(horizon) * configuration.warmupFraction), totalSteps: horizon)
+    let first = checkpoint?.step ?? 0
+    guard first <= total else {
+      throw .invalidSetting("the checkpoint is at step \(first), past this run's \(total) steps")
+    }
+    if let checkpoint { try checkpoint.restore(into: network) }
     let classes = network.architecture.classes
     var rng = SeededGenerator(seed: configuration.seed &+ 0x5_4A1E)
     var order = Array(0..<data.count)
     rng.shuffle(&order)
     var cursor = 0
+    // The data order at the checkpoint's step: the same shuffles an uninterrupted run made.
+    for _ in 0..<first {
+      if cursor + batch > order.count {
+        rng.shuffle(&order)
+        cursor = 0
+      }
+      cursor += batch
+    }
     let x = Buffer<Float>(count: batch * data.sampleSize)
     let y = UnsafeMutablePointer<Int32>.allocate(capacity: batch)
     defer { y.deallocate() }
     let g = Buffer<Float>(count: batch * classes)
-    let tail = max(1, total / 10)
+    let tail = max(1, (total - first) / 10)
     var tailLoss = 0.0, tailCorrect = 0, tailImages = 0
     let start = Date()
     var done = 0
     var stopped = false
-    for step in 0..<total {
+    for step in first..<total {
       if shouldStop() {
         stopped = true
         break

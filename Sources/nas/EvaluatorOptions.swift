@@ -12,6 +12,7 @@ struct EvaluatorOptions: ParsableArguments {
   @Option(help: "Data set of the train and zero-cost evaluators: fashion-mnist or a directory of IDX or CIFAR-10 files.")
   var data = "fashion-mnist"
   @Option(parsing: .unconditional, help: "train: budget in steps per candidate.") var steps = TrainEvaluator.Configuration.searchSteps
+  @Option(parsing: .unconditional, help: .hidden) var scheduleSteps: Int?
   @Option(parsing: .unconditional, help: "train: images per step.") var batchSize = TrainEvaluator.Configuration.searchBatchSize
   @Option(parsing: .unconditional, help: "train: peak learning rate.") var lr = TrainEvaluator.Configuration.searchLearningRate
   @Option(parsing: .unconditional, help: "train and zero-cost: largest total stride of the proxy network.") var maxDownsampling = TrainEvaluator.Configuration.defaultMaxDownsampling
@@ -23,6 +24,10 @@ struct EvaluatorOptions: ParsableArguments {
       throw ValidationError("--evaluator must be one of \(EvaluatorFactory.names.joined(separator: ", ")), not '\(evaluator)'")
     }
     try OptionChecks.positive(steps, "--steps")
+    try OptionChecks.positive(scheduleSteps, "--schedule-steps")
+    if let scheduleSteps, scheduleSteps < steps {
+      throw ValidationError("--schedule-steps (\(scheduleSteps)) must be at least --steps (\(steps))")
+    }
     try OptionChecks.atLeast(2, batchSize, "--batch-size", why: " (batch norm needs two images)")
     try OptionChecks.positive(lr, "--lr")
     try OptionChecks.positive(maxDownsampling, "--max-downsampling")
@@ -35,6 +40,7 @@ struct EvaluatorOptions: ParsableArguments {
     var o = EvaluatorFactory.Options()
     o.data = data
     o.training = TrainingConfiguration(epochs: 1, steps: steps, batchSize: batchSize, learningRate: lr)
+    o.training.scheduleSteps = scheduleSteps
     o.maxDownsampling = maxDownsampling
     o.commandTimeout = evalTimeout
     o.threads = threads
@@ -46,6 +52,6 @@ struct EvaluatorOptions: ParsableArguments {
     [
       "--evaluator", evaluator, "--data", data, "--steps", String(steps), "--batch-size", String(batchSize), "--lr", String(lr),
       "--max-downsampling", String(maxDownsampling), "--eval-timeout", String(evalTimeout),
-    ]
+    ] + (scheduleSteps.map { ["--schedule-steps", String($0)] } ?? [])
   }
 }

@@ -9,7 +9,7 @@ import XCTest
 /// An in-memory recorder, also able to simulate a crash after a number of evaluations.
 final class MemoryRecorder: SearchRecorder {
   var state: Data?
-  var rows: [Int64: (trial: Int, hash: String, outcome: TrialOutcome?)] = [:]
+  var rows: [Int64: (trial: Int, hash: String, evaluator: String, outcome: TrialOutcome?)] = [:]
   var nextID: Int64 = 1
   var crashAfterFinishing: Int?
   var finished = 0
@@ -22,11 +22,11 @@ final class MemoryRecorder: SearchRecorder {
     rows.values.first { $0.trial == trial && $0.outcome != nil }?.outcome
   }
   func reusableAccuracy(hash: String, evaluator: String) throws -> Double? {
-    rows.values.first { $0.hash == hash && $0.outcome?.status == .ok }?.outcome?.accuracy
+    rows.values.first { $0.hash == hash && $0.evaluator == evaluator && $0.outcome?.status == .ok }?.outcome?.accuracy
   }
-  func beginTrial(_ trial: Int, architecture: Architecture, predictedLatency: Double?) throws -> Int64 {
+  func beginTrial(_ trial: Int, rung: Int?, architecture: Architecture, predictedLatency: Double?, evaluatorConfigJSON: String) throws -> Int64 {
     defer { nextID += 1 }
-    rows[nextID] = (trial, architecture.canonicalHash, nil)
+    rows[nextID] = (trial, architecture.canonicalHash, evaluatorConfigJSON, nil)
     return nextID
   }
   func finishTrial(_ id: Int64, outcome: TrialOutcome) throws {

@@ -66,6 +66,9 @@ final class StoreCopyTests: XCTestCase {
     try store.enqueue(run: search, [QueueItem(trial: 6, evaluationID: queued, architectureHash: arch(13).canonicalHash)], evaluator: #"{"kind":"proxy"}"#)
     try store.saveState(run: search, key: "strategy", value: state)
     try store.saveState(run: search, key: "empty", value: Data())
+    // A rung of successive halving and the checkpoint it left (bytes of every value, zero included).
+    try store.setContinuedFromStep(evaluation: ids[1], step: 40)
+    try store.saveCheckpoint(evaluation: ids[1], step: 120, bytes: Data((0..<600).map { UInt8($0 % 256) }))
 
     try store.recordSamples(
       [
@@ -169,6 +172,10 @@ final class StoreCopyTests: XCTestCase {
     for copy in [server, back] {
       XCTAssertEqual(try copy.loadState(run: study.search, key: "strategy"), state)
       XCTAssertEqual(try copy.loadState(run: study.search, key: "empty"), Data())
+      XCTAssertEqual(
+        try copy.checkpoint(hash: arch(9).canonicalHash, evaluatorConfigJSON: #"{"epochs":1}"#), Data((0..<600).map { UInt8($0 % 256) }),
+        "a checkpoint is found by architecture and evaluator settings")
+      XCTAssertNil(try copy.checkpoint(hash: arch(9).canonicalHash, evaluatorConfigJSON: #"{"epochs":2}"#))
       XCTAssertEqual(try copy.loadState(run: study.netadapt, key: "netadapt"), state)
       XCTAssertEqual(try copy.continuesRun(study.netadapt), study.search)
       XCTAssertEqual(try copy.run(study.search), try source.run(study.search))

@@ -29,6 +29,12 @@ struct SearchCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Budget in trials (default 20 unless --time is given).") var trials: Int?
   @Option(help: "Budget in time, e.g. 10m or 1h30m (with --trials, whichever comes first).") var time: String?
   @OptionGroup var evaluation: EvaluatorOptions
+  @Option(
+    help: ArgumentHelp(
+      "Successive halving: training steps of each rung, e.g. 40,120,360 (replaces --steps; needs --evaluator train).",
+      discussion: "Every candidate trains to the first rung; the best 1/eta of a rung continue from their checkpoint to the next. --trials counts candidates."))
+  var fidelity: String?
+  @Option(parsing: .unconditional, help: "Successive halving: the best 1/eta of each rung are promoted.") var eta = FidelitySchedule.defaultEta
   @Option(parsing: .unconditional, help: "Seed of the strategy.") var seed: UInt64 = 0
   @Option(parsing: .unconditional, help: "Candidates evaluated at once, each in its own process (with --queue: queued at once).")
   var workers = 1
@@ -57,6 +63,16 @@ struct SearchCommand: ParsableCommand {
     }
     try OptionChecks.nonNegative(measureTop, "--measure-top")
     if let problem = reward.problems.first { throw ValidationError(problem) }
+    if let fidelity {
+      guard let schedule = FidelitySchedule.parse(fidelity, eta: eta) else {
+        throw ValidationError("--fidelity takes training steps per rung separated by commas, e.g. 40,120,360, not '\(fidelity)'")
+      }
+      if let problem = schedule.problem { throw ValidationError(problem) }
+      guard evaluation.evaluator == "train" else {
+        throw ValidationError("--fidelity trains candidates in rungs, so it needs --evaluator train, not \(evaluation.evaluator)")
+      }
+      guard evaluation.scheduleSteps == nil else { throw ValidationError("--fidelity sets each rung's schedule; leave out --schedule-steps") }
+    }
     try OptionChecks.inputFile(space, "--space")
     try OptionChecks.database(db)
     try OptionChecks.outputFolder(out, "--out")
@@ -87,6 +103,15 @@ struct SearchCommand: ParsableCommand {
     request.outputDirectory = out
     request.queue = queue
     request.evaluateArguments = evaluation.arguments
+    if let fidelity, let schedule = FidelitySchedule.parse(fidelity, eta: eta) {
+      request.fidelity = schedule
+      request.rungEvaluateArguments = schedule.rungSteps.map { steps in
+        var rung = evaluation
+        rung.steps = steps
+        rung.scheduleSteps = schedule.rungSteps.last
+        return rung.arguments
+      }
+    }
     if workers > 1 && !queue {
       let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
       let own = Bundle.main.executablePath ?? executable
@@ -107,14 +132,33 @@ struct EvaluateWorkerCommand: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "_evaluate", shouldDisplay: false)
   @OptionGroup var evaluation: EvaluatorOptions
   @Option var threads = 1
+  /// A rung of successive halving: the training checkpoint to continue, and where to save this one.
+  @Option var continueFrom: String?
+  @Option var saveCheckpoint: String?
   @Argument var file: String
 
-  func validate() throws { try OptionChecks.positive(threads, "--threads") }
+  func validate() throws {
+    try OptionChecks.positive(threads, "--threads")
+    if continueFrom != nil || saveCheckpoint != nil, evaluation.evaluator != "train" {
+      throw ValidationError("--continue-from and --save-checkpoint need --evaluator train")
+    }
+  }
 
   func run() throws {
     let arch = try CLI.loadArchitecture(file)
     let evaluator = try EvaluatorFactory.make(evaluation.evaluator, options: evaluation.factoryOptions(threads: threads))
-    let result = try evaluator.evaluate(arch).get()
+    let result: Evaluation
+    if let trainer = evaluator as? TrainEvaluator, continueFrom != nil || saveCheckpoint != nil {
+      let checkpoint = try continueFrom.map { path in
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read the checkpoint \(path)") }
+        return data
+      }
+      let rung = trainer.evaluate(arch, continuing: checkpoint, keepCheckpoint: saveCheckpoint != nil)
+      result = try rung.result.get()
+      if let saveCheckpoint, let saved = rung.checkpoint { try OutputFile.write(saved, to: saveCheckpoint) }
+    } else {
+      result = try evaluator.evaluate(arch).get()
+    }
     // Read back by the parent process (ProcessEvaluator), so the keys are the type's own.
     print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
   }

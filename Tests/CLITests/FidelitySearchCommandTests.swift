@@ -1,0 +1,141 @@
+import Foundation
+import XCTest
+
+/// `nas search --fidelity` through the built binary with the train evaluator on a small random
+/// data set: rungs recorded, promoted candidates continuing from their checkpoints in this
+/// process, in child processes (`--workers`) and in `nas worker` (`--queue`), and a search
+/// killed with SIGKILL resumed to a complete record.
+final class FidelitySearchCommandTests: XCTestCase {
+  var directory: URL!
+
+  override func setUpWithError() throws {
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent("nas-fidelity-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    try SearchCommandTests.space.write(to: directory.appendingPathComponent("tiny.space"), atomically: true, encoding: .utf8)
+  }
+
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+  var dbName = "nas.sqlite"
+  var db: String { directory.appendingPathComponent(dbName).path }
+
+  func arguments(_ extra: [String]) -> [String] {
+    [
+      "search", "--space", directory.appendingPathComponent("tiny.space").path, "--target-ms", "0.001", "--w", "-0.15",
+      "--evaluator", "train", "--data", "random:8x8x3", "--batch-size", "8", "--fidelity", "2,6,18", "--trials", "9",
+      "--strategy", "evolution", "--population", "4", "--tournament", "2", "--seed", "3", "--db", db, "--quiet",
+      "--measure-top", "0", "--out", directory.path,
+    ] + extra
+  }
+
+  func sql(_ query: String) throws -> [[String: String]] {
+    let r = try CommandRunner.run(["db", "sql", "--db", db, "--json", query])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    return (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: String]]) ?? []
+  }
+
+  struct Row: Equatable {
+    var trial: Int, rung: Int, from: Int?, hash: String, reused: Bool
+  }
+
+  /// The finished, non-stale evaluations of the run named `name`, by trial; fails on a trial
+  /// recorded twice.
+  func rows(_ name: String) throws -> [Row] {
+    let rows = try sql(
+      """
+      SELECT e.trial, e.rung, e.continued_from_step, e.architecture_hash, e.reused FROM evaluations e JOIN runs r ON r.id = e.run_id
+      WHERE r.name = '\(name)' AND e.status = 'ok' AND (e.message IS NULL OR e.message NOT LIKE 'stale:%') ORDER BY e.trial
+      """)
+    let out = rows.map {
+      Row(
+        trial: Int($0["trial"] ?? "") ?? -1, rung: Int($0["rung"] ?? "") ?? -1, from: $0["continued_from_step"].flatMap { Int($0) },
+        hash: $0["architecture_hash"] ?? "", reused: $0["reused"] == "1")
+    }
+    XCTAssertEqual(Set(out.map(\.trial)).count, out.count, "a trial recorded twice")
+    return out
+  }
+
+  /// Nine candidates at the lowest rung, promotions above, and every promoted evaluation
+  /// continued from its rung below's checkpoint (step 2 or 6), not from scratch.
+  func checkRungs(_ rows: [Row], _ label: String) {
+    XCTAssertEqual(rows.filter { $0.rung == 0 }.count, 9, label)
+    XCTAssertGreaterThanOrEqual(rows.filter { $0.rung == 1 }.count, 3, label)
+    XCTAssertGreaterThanOrEqual(rows.filter { $0.rung == 2 }.count, 1, label)
+    let steps = [0, 2, 6]
+    for row in rows where !row.reused {
+      XCTAssertEqual(row.from, steps[row.rung], "\(label): trial \(row.trial) at rung \(row.rung)")
+    }
+  }
+
+  func testRungsContinueFromCheckpointsInProcessAndInChildren() throws {
+    // Each in its own database: a second run would reuse the first's results.
+    for (name, extra) in [("one", [String]()), ("children", ["--workers", "2"])] {
+      dbName = "\(name).sqlite"
+      let r = try CommandRunner.run(arguments(["--name", name, "--json"] + extra))
+      XCTAssertEqual(r.status, 0, r.stderr)
+      checkRungs(try rows(name), name)
+      XCTAssert(r.stderr.contains("training checkpoints"), "the finished search frees its checkpoints: \(r.stderr)")
+      XCTAssertEqual(try sql("SELECT COUNT(*) AS n FROM training_checkpoints").first?["n"], "0")
+      guard name == "one" else { continue }
+      let again = try CommandRunner.run(arguments(["--name", "\(name)-again"] + extra))
+      XCTAssertEqual(again.status, 0, again.stderr)
+      XCTAssertEqual(try rows("\(name)-again").map(\.hash), try rows(name).map(\.hash), "\(name): the same settings, the same rungs")
+      XCTAssert(try rows("\(name)-again").allSatisfy(\.reused), "\(name): every rung's result reused")
+    }
+  }
+
+  func testQueuedRungsContinueFromCheckpointsInWorkers() throws {
+    let search = Process()
+    search.executableURL = CommandRunner.binary
+    search.arguments = arguments(["--name", "queued", "--queue", "--workers", "2"])
+    search.standardOutput = FileHandle.nullDevice
+    search.standardError = FileHandle.nullDevice
+    try search.run()
+    // A worker opens an SQLite database the search has made.
+    let deadline = Date().addingTimeInterval(60)
+    while !FileManager.default.fileExists(atPath: db) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+    let worker = Process()
+    worker.executableURL = CommandRunner.binary
+    worker.arguments = ["worker", "--db", db, "--quiet"]
+    worker.standardOutput = FileHandle.nullDevice
+    worker.standardError = FileHandle.nullDevice
+    try worker.run()
+    defer {
+      for p in [search, worker] where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+      worker.waitUntilExit()
+    }
+    search.waitUntilExit()
+    XCTAssertEqual(search.terminationStatus, 0)
+    checkRungs(try rows("queued"), "queued")
+  }
+
+  func testAKilledSearchResumesWithEveryEvaluationOnce() throws {
+    let extra = ["--name", "killed"]
+    let process = Process()
+    process.executableURL = CommandRunner.binary
+    process.arguments = arguments(extra)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var done = 0
+    let deadline = Date().addingTimeInterval(120)
+    while done < 11 && Date() < deadline {
+      Thread.sleep(forTimeInterval: 0.05)
+      done = Int(try sql("SELECT COUNT(*) AS n FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE r.name = 'killed' AND e.status = 'ok'").first?["n"] ?? "0") ?? 0
+    }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    XCTAssertGreaterThanOrEqual(done, 11, "killed after a promotion")
+    let resumed = try CommandRunner.run(arguments(extra + ["--resume"]))
+    XCTAssertEqual(resumed.status, 0, resumed.stderr)
+    let killed = try rows("killed")
+    checkRungs(killed, "killed and resumed")
+    // The same search uninterrupted, in a database of its own (nothing to reuse).
+    dbName = "straight.sqlite"
+    let straight = try CommandRunner.run(arguments(extra))
+    XCTAssertEqual(straight.status, 0, straight.stderr)
+    XCTAssertEqual(try rows("killed").map(\.hash), killed.map(\.hash), "the resumed search made the uninterrupted one's choices")
+    XCTAssertEqual(try rows("killed").map(\.rung), killed.map(\.rung))
+    print("fidelity search killed after \(done) evaluations, resumed to \(killed.count)")
+  }
+}
