@@ -1,0 +1,72 @@
+"""benchmarks/fidelity_search.sh's reading of its database.
+
+    python3 benchmarks/fidelity_search_table.py best DB RUN_NAME TOP     # the run's best TOP hashes, one a line
+    python3 benchmarks/fidelity_search_table.py table DB TOP TARGET W "SEEDS"
+
+A run's candidates rank as the search ranks them: the highest rung a candidate reached first
+(successive halving), then its reward at that rung.
+"""
+import sqlite3
+import sys
+
+
+def ranked(db, name):
+    """(hash, rung, reward, accuracy, predicted ms) of the newest run called `name`, best first."""
+    run = db.execute("SELECT MAX(id) FROM runs WHERE name = ?", (name,)).fetchone()[0]
+    if run is None:
+        return None, []
+    best = {}
+    for h, rung, reward, accuracy, latency in db.execute(
+            "SELECT architecture_hash, COALESCE(rung, 0), reward, accuracy, predicted_latency_ms FROM evaluations "
+            "WHERE run_id = ? AND status = 'ok'", (run,)):
+        if h not in best or (rung, reward) > best[h][:2]:
+            best[h] = (rung, reward, accuracy, latency)
+    order = sorted(best, key=lambda h: best[h][:2], reverse=True)
+    return run, [(h,) + best[h] for h in order]
+
+
+def table(db, top, target, w, seeds):
+    reference = dict(db.execute(
+        "SELECT e.architecture_hash, e.accuracy FROM evaluations e JOIN runs r ON r.id = e.run_id "
+        "WHERE r.name LIKE 'reference-%' AND e.status = 'ok'").fetchall())
+    print(f"Equal compute: flat search against successive halving, target {target:g} ms, w {w:g}; each run's best {top} "
+          f"candidates trained with the reference budget, scored with the run's reward at their predicted latency:\n")
+    print("| seed | search | evaluations | candidates | rank | predicted ms | search accuracy (rung) | reference accuracy | reference reward |")
+    print("|---:|---|---:|---:|---:|---:|---|---:|---:|")
+    summary = {}
+    for seed in seeds:
+        for mode in ["flat", "halving"]:
+            run, candidates = ranked(db, f"{mode}-{seed}")
+            if run is None:
+                continue
+            evaluations = db.execute("SELECT COUNT(*) FROM evaluations WHERE run_id = ? AND status = 'ok'", (run,)).fetchone()[0]
+            for i, (h, rung, reward, accuracy, latency) in enumerate(candidates[:top]):
+                ref = reference.get(h)
+                ref_reward = ref * (latency / target) ** w if ref is not None else None
+                summary.setdefault(mode, {}).setdefault(i, []).append(ref_reward)
+                print(f"| {seed} | {mode} | {evaluations} | {len(candidates)} | {i + 1} | {latency:.3f} | {accuracy:.4f} ({rung}) | "
+                      f"{'-' if ref is None else f'{ref:.4f}'} | {'-' if ref_reward is None else f'{ref_reward:.4f}'} |")
+    print(f"\nMean reference reward over the seeds: each run's best candidate, and its best {top}:\n")
+    print(f"| search | runs | best candidate | best {top} |")
+    print("|---|---:|---:|---:|")
+
+    def mean(v):
+        return f"{sum(v) / len(v):.4f} ({len(v)} trained)" if v else "-"
+
+    for mode, ranks in summary.items():
+        first = [v for v in ranks.get(0, []) if v is not None]
+        every = [v for r in ranks.values() for v in r if v is not None]
+        print(f"| {mode} | {len(ranks.get(0, []))} | {mean(first)} | {mean(every)} |")
+
+
+def main():
+    db = sqlite3.connect(f"file:{sys.argv[2]}?mode=ro", uri=True)
+    if sys.argv[1] == "best":
+        _, candidates = ranked(db, sys.argv[3])
+        for c in candidates[:int(sys.argv[4])]:
+            print(c[0])
+    else:
+        table(db, int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6].split())
+
+
+main()
