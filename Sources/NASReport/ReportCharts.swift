@@ -68,6 +68,24 @@ enum ReportCharts {
     return (out + ["</svg>"]).joined(separator: "\n")
   }
 
+  /// Successive halving: each candidate's accuracy at every rung it trained to, joined across
+  /// rungs (x: training steps), so the promotions and what they bought show.
+  static func rungs(_ paths: [[(steps: Double, accuracy: Double)]], best: Int?) -> String {
+    let points = paths.flatMap { $0 }.filter { $0.steps.isFinite && $0.accuracy.isFinite }
+    let frame = ChartFrame(width: width, height: 340, xs: points.map(\.steps), ys: points.map(\.accuracy))
+    var out = frame.open(title: "accuracy at each rung") + frame.axes(xLabel: "training steps", yLabel: "accuracy", xDecimals: 0)
+    for (i, path) in paths.enumerated() {
+      let colour = i == best ? "#27ae60" : path.count > 1 ? "#2980b9" : "#7f8c8d"
+      let xy = path.map { "\(n(frame.px($0.steps))),\(n(frame.py($0.accuracy)))" }
+      if xy.count > 1 { out.append(##"<polyline points="\##(xy.joined(separator: " "))" fill="none" stroke="\##(colour)" stroke-width="1.5"/>"##) }
+      for p in path {
+        out.append(##"<circle cx="\##(n(frame.px(p.steps)))" cy="\##(n(frame.py(p.accuracy)))" r="2.5" fill="\##(colour)" fill-opacity="0.7"/>"##)
+      }
+    }
+    out.append(frame.legend("grey: stopped at the first rung  blue: promoted  green: the best candidate"))
+    return (out + ["</svg>"]).joined(separator: "\n")
+  }
+
   /// One line through `points` (x, y) with a dot at each.
   static func line(_ points: [(x: Double, y: Double)], title: String, xLabel: String, yLabel: String, yDecimals: Int = 3) -> String {
     let finite = points.filter { $0.x.isFinite && $0.y.isFinite }

@@ -24,7 +24,11 @@ struct SearchRunPage {
     self.predictor = predictor
     self.validation = validation
     ok = evaluations.filter { $0.status == .ok }
-    let ranked = ok.filter { $0.reward != nil }.sorted { ($0.reward ?? 0, -($0.trial ?? 0)) > ($1.reward ?? 0, -($1.trial ?? 0)) }.prefix(top)
+    // A candidate of successive halving once, at its highest rung (its reward is that rung's).
+    var seen = Set<String>()
+    let ranked = ok.filter { $0.reward != nil }
+      .sorted { $0.ranksAbove($1) || (!$1.ranksAbove($0) && ($0.trial ?? 0) < ($1.trial ?? 0)) }
+      .filter { $0.rung == nil || seen.insert($0.hash).inserted }.prefix(top)
     best = ranked.map { e in (e, try? DSL.parseArchitecture(e.canonicalText, file: e.hash)) }
   }
 
@@ -47,6 +51,7 @@ struct SearchRunPage {
     page.section(
       "reward", "Reward per trial",
       trials.isEmpty ? [HTMLPage.paragraph("No reward yet.")] : [ReportCharts.rewardHistory(trials)])
+    if let rungs = rungsChart() { page.section("rungs", "Successive halving", [rungs]) }
     page.section("top", "Best candidates", [topTable()])
     page.section("choices", "Choices of the best candidates", [ChoiceFrequencies(best.compactMap(\.architecture)).html])
     page.section("predictor", "Latency predictor", [predictorText()])
@@ -77,6 +82,26 @@ struct SearchRunPage {
       SpaceIdentity.names(space, recorded: run.spaceHash ?? "")
     else { return nil }
     return try? predictor.predictedRange(of: space)
+  }
+
+  /// Each candidate's accuracy per rung, when the run trained in rungs (`--fidelity`).
+  func rungsChart() -> String? {
+    guard ok.contains(where: { $0.rung != nil }),
+      let steps = (run.settings["fidelity"] as? [String: Any])?["rungSteps"] as? [Double]
+    else { return nil }
+    var byCandidate: [String: [(steps: Double, accuracy: Double)]] = [:]
+    var order: [String] = []
+    for e in ok.sorted(by: { ($0.trial ?? 0) < ($1.trial ?? 0) }) {
+      guard let rung = e.rung, steps.indices.contains(rung), let accuracy = e.accuracy else { continue }
+      if byCandidate[e.hash] == nil { order.append(e.hash) }
+      byCandidate[e.hash, default: []].append((steps[rung], accuracy))
+    }
+    let paths = order.map { byCandidate[$0]!.sorted { $0.steps < $1.steps } }
+    let counts = steps.indices.map { k in ok.filter { $0.rung == k }.count }
+    let text = "Rungs of \(steps.map { Format.fixed($0, 0) }.joined(separator: ", ")) training steps: "
+      + zip(steps, counts).map { "\($1) evaluations at \(Format.fixed($0, 0))" }.joined(separator: ", ")
+      + ". A promoted candidate continues its training from the rung below."
+    return HTMLPage.paragraph(text) + ReportCharts.rungs(paths, best: best.first.flatMap { b in order.firstIndex(of: b.evaluation.hash) })
   }
 
   func topTable() -> String {

@@ -51,6 +51,36 @@ final class RunReportTests: XCTestCase {
     return run
   }
 
+  func testASuccessiveHalvingRunHasItsRungsChartAndRanksTheTopRungFirst() throws {
+    let store = try ResultsStore.open(path: folder.appendingPathComponent("nas.sqlite").path)
+    let parameters = #"{"reward": {"alpha": -0.07, "beta": -0.07, "targetMilliseconds": 5}, "strategy": "random", "fidelity": {"rungSteps": [40, 120], "eta": 3}}"#
+    let run = try store.createRun(
+      kind: .search, name: "rungs", commandLine: "nas search --fidelity 40,120", parametersJSON: parameters, spacePath: "fixture.space",
+      spaceHash: "abc", seed: 1, toolVersion: "test", deviceProfile: nil)
+    // Three candidates at rung 0; the second is promoted and scores less at rung 1 than the
+    // third did at rung 0, yet ranks first: its reward is its highest rung's.
+    let rows: [(trial: Int, width: Int, rung: Int, accuracy: Double)] = [(1, 8, 0, 0.60), (2, 16, 0, 0.70), (3, 24, 0, 0.75), (4, 16, 1, 0.72)]
+    for r in rows {
+      let id = try store.beginEvaluation(
+        run: run, architecture: Self.network(r.width), trial: r.trial, rung: r.rung, evaluator: "train", evaluatorConfigJSON: "{\"rung\":\(r.rung)}",
+        predictedLatencyMs: 2, deviceProfile: nil)
+      try store.finishEvaluation(id, .init(status: .ok, accuracy: r.accuracy, reward: r.accuracy, message: nil, reused: false, wallSeconds: 1))
+    }
+    try store.setRunStatus(run, .finished)
+    let html = try RunReport.html(run: run, store: store)
+    XCTAssertTrue(html.contains(#"<section id="rungs">"#))
+    XCTAssertTrue(html.contains("3 evaluations at 40, 1 evaluations at 120"), "the rung counts")
+    let chart = try XCTUnwrap(html.components(separatedBy: "accuracy at each rung").dropFirst().first?.components(separatedBy: "</svg>").first)
+    XCTAssertEqual(chart.components(separatedBy: "<polyline").count - 1, 1, "one promoted candidate, one line")
+    XCTAssertEqual(chart.components(separatedBy: "<circle").count - 1, 4, "a dot per evaluation")
+    let top = try XCTUnwrap(html.components(separatedBy: #"<section id="top">"#).dropFirst().first)
+    let first = try XCTUnwrap(top.range(of: String(Self.network(16).canonicalHash.prefix(12))))
+    let third = try XCTUnwrap(top.range(of: String(Self.network(24).canonicalHash.prefix(12))))
+    XCTAssertLessThan(first.lowerBound, third.lowerBound, "the top rung ranks first")
+    // A flat run has no such section.
+    XCTAssertFalse(try RunReport.html(run: try Self.searchRun(store, trials: 5), store: store).contains(#"<section id="rungs">"#))
+  }
+
   func testASearchRunHasEverySection() throws {
     let store = try ResultsStore.open(path: folder.appendingPathComponent("nas.sqlite").path)
     let run = try Self.searchRun(store, trials: 30)
