@@ -74,6 +74,21 @@ final class OptionValidationTests: XCTestCase {
     assertRefused(try train(["--epochs", "-1"]), "--epochs must be a positive number")
   }
 
+  func testSuccessiveHalvingSettingsAreCheckedBeforeAnyWork() throws {
+    let db = directory.appendingPathComponent("none.sqlite").path
+    let search = ["search", "--target-ms", "5", "--db", db]
+    let cases: [([String], String)] = [
+      (["--fidelity", "40,,360"], "--fidelity takes training steps per rung"),
+      (["--fidelity", "360"], "at least two rungs"),
+      (["--fidelity", "120,40"], "rungs must increase"),
+      (["--fidelity", "40,120", "--eta", "1"], "--eta must be at least 2"),
+      (["--fidelity", "40,120", "--evaluator", "zen"], "needs --evaluator train"),
+      (["--fidelity", "40,120", "--schedule-steps", "500"], "leave out --schedule-steps"),
+    ]
+    for (arguments, fragment) in cases { assertRefused(try CommandRunner.run(search + arguments), fragment) }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: db), "nothing was opened")
+  }
+
   func testZeroCountsAreRefused() throws {
     assertRefused(try train(["--steps", "0"]), "--steps must be positive")
     assertRefused(try train(["--threads", "0"]), "--threads must be positive")
