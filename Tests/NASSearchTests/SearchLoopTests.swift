@@ -38,7 +38,7 @@ final class MemoryRecorder: SearchRecorder {
 }
 
 final class SearchLoopTests: XCTestCase {
-  let spaceText = """
+  static let spaceText = """
     input 32 channels=3
     classes 10
     stem conv k=3 s=2 out=8 act=relu
@@ -75,7 +75,7 @@ final class SearchLoopTests: XCTestCase {
   }
 
   func run(_ strategy: StrategyKind, recorder: MemoryRecorder, workers: Int = 1, counter: Counter = Counter()) throws -> SearchLoop.Ending {
-    let space = try DSL.parseSpace(spaceText, file: "t.space")
+    let space = try DSL.parseSpace(Self.spaceText, file: "t.space")
     let loop = SearchLoop(
       space: space, configuration: configuration(strategy, workers: workers), services: services(counter: counter),
       recorder: recorder, progress: nil)
@@ -123,7 +123,7 @@ final class SearchLoopTests: XCTestCase {
   }
 
   func testStopRequestEndsInterruptedAndResumes() throws {
-    let space = try DSL.parseSpace(spaceText, file: "t.space")
+    let space = try DSL.parseSpace(Self.spaceText, file: "t.space")
     let recorder = MemoryRecorder()
     let loop = SearchLoop(space: space, configuration: configuration(.random), services: services(), recorder: recorder, progress: nil)
     loop.stopRequested.set()
@@ -134,7 +134,7 @@ final class SearchLoopTests: XCTestCase {
   }
 
   func testFailedEvaluationsAreRecordedAndTheRunGoesOn() throws {
-    let space = try DSL.parseSpace(spaceText, file: "t.space")
+    let space = try DSL.parseSpace(Self.spaceText, file: "t.space")
     let recorder = MemoryRecorder()
     let failing = SearchServices(
       predictLatency: { _ in 1 },

@@ -51,16 +51,6 @@ final class SuccessiveHalvingTests: XCTestCase {
 
   // MARK: - In the search loop
 
-  let spaceText = """
-    input 32 channels=3
-    classes 10
-    stem conv k=3 s=2 out=8 act=relu
-    block op={sepconv,mbconv} k={3,5} expand={3,6} s=2 out=16 act={relu,hswish} depth={-1,0} repeat=2
-    block mbconv k={3,5} expand={3,6} s=2 out=24 se={0,0.25}
-    head pool
-    classifier
-    """
-
   /// Evaluations seen by the fake evaluator, in order.
   final class Log: @unchecked Sendable {
     private let lock = NSLock()
@@ -95,7 +85,7 @@ final class SuccessiveHalvingTests: XCTestCase {
     -> SearchLoop.Ending
   {
     let loop = SearchLoop(
-      space: try DSL.parseSpace(spaceText, file: "t.space"), configuration: configuration(strategy, candidates: candidates, workers: workers),
+      space: try DSL.parseSpace(SearchLoopTests.spaceText, file: "t.space"), configuration: configuration(strategy, candidates: candidates, workers: workers),
       services: services(log), recorder: recorder, progress: nil)
     return try loop.run()
   }
@@ -139,7 +129,7 @@ final class SuccessiveHalvingTests: XCTestCase {
     var c = configuration(.evolution, candidates: 27, workers: 2)
     c.strategyOptions.population = 100
     let loop = SearchLoop(
-      space: try DSL.parseSpace(spaceText, file: "t.space"), configuration: c, services: services(Log()), recorder: recorder, progress: nil)
+      space: try DSL.parseSpace(SearchLoopTests.spaceText, file: "t.space"), configuration: c, services: services(Log()), recorder: recorder, progress: nil)
     XCTAssertEqual(try loop.run(), .finished)
     XCTAssertGreaterThan(recorder.outcomes.count, 27)
     let state = try XCTUnwrap(recorder.loadState())
@@ -174,7 +164,7 @@ final class SuccessiveHalvingTests: XCTestCase {
     c.fidelity = nil
     c.rungEvaluators = nil
     let loop = SearchLoop(
-      space: try DSL.parseSpace(spaceText, file: "t.space"), configuration: c, services: services(Log()), recorder: recorder, progress: nil)
+      space: try DSL.parseSpace(SearchLoopTests.spaceText, file: "t.space"), configuration: c, services: services(Log()), recorder: recorder, progress: nil)
     XCTAssertEqual(try loop.run(), .finished)
     XCTAssertEqual(recorder.outcomes.count, 5)
     XCTAssertTrue(recorder.outcomes.allSatisfy { $0.rung == nil })
