@@ -6,23 +6,25 @@ import XCTest
 /// process, in child processes (`--workers`) and in `nas worker` (`--queue`), and a search
 /// killed with SIGKILL resumed to a complete record.
 final class FidelitySearchCommandTests: XCTestCase {
-  var directory: URL!
+  // One folder and database for the class: the tiny space's latency tables are measured once.
+  // Each test's searches differ in their batch size, so no test reuses another's results.
+  nonisolated(unsafe) static var directory: URL!
 
-  override func setUpWithError() throws {
+  override class func setUp() {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("nas-fidelity-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    try SearchCommandTests.space.write(to: directory.appendingPathComponent("tiny.space"), atomically: true, encoding: .utf8)
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    try? SearchCommandTests.space.write(to: directory.appendingPathComponent("tiny.space"), atomically: true, encoding: .utf8)
   }
 
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+  override class func tearDown() { try? FileManager.default.removeItem(at: directory) }
 
-  var dbName = "nas.sqlite"
-  var db: String { directory.appendingPathComponent(dbName).path }
+  var directory: URL { Self.directory }
+  var db: String { directory.appendingPathComponent("nas.sqlite").path }
 
-  func arguments(_ extra: [String]) -> [String] {
+  func arguments(batchSize: Int, _ extra: [String]) -> [String] {
     [
       "search", "--space", directory.appendingPathComponent("tiny.space").path, "--target-ms", "0.001", "--w", "-0.15",
-      "--evaluator", "train", "--data", "random:8x8x3", "--batch-size", "8", "--fidelity", "2,6,18", "--trials", "9",
+      "--evaluator", "train", "--data", "random:8x8x3", "--batch-size", String(batchSize), "--fidelity", "2,6,18", "--trials", "9",
       "--strategy", "evolution", "--population", "4", "--tournament", "2", "--seed", "3", "--db", db, "--quiet",
       "--measure-top", "0", "--out", directory.path,
     ] + extra
@@ -67,33 +69,28 @@ final class FidelitySearchCommandTests: XCTestCase {
     }
   }
 
-  func testRungsContinueFromCheckpointsInProcessAndInChildren() throws {
-    // Each in its own database: a second run would reuse the first's results.
-    for (name, extra) in [("one", [String]()), ("children", ["--workers", "2"])] {
-      dbName = "\(name).sqlite"
-      let r = try CommandRunner.run(arguments(["--name", name, "--json"] + extra))
-      XCTAssertEqual(r.status, 0, r.stderr)
-      checkRungs(try rows(name), name)
-      XCTAssert(r.stderr.contains("training checkpoints"), "the finished search frees its checkpoints: \(r.stderr)")
-      XCTAssertEqual(try sql("SELECT COUNT(*) AS n FROM training_checkpoints").first?["n"], "0")
-      guard name == "one" else { continue }
-      let again = try CommandRunner.run(arguments(["--name", "\(name)-again"] + extra))
-      XCTAssertEqual(again.status, 0, again.stderr)
-      XCTAssertEqual(try rows("\(name)-again").map(\.hash), try rows(name).map(\.hash), "\(name): the same settings, the same rungs")
-      XCTAssert(try rows("\(name)-again").allSatisfy(\.reused), "\(name): every rung's result reused")
-    }
-  }
+  func testRungsContinueFromCheckpointsInProcessInChildrenAndInWorkers() throws {
+    let one = try CommandRunner.run(arguments(batchSize: 8, ["--name", "one", "--json"]))
+    XCTAssertEqual(one.status, 0, one.stderr)
+    checkRungs(try rows("one"), "one")
+    XCTAssert(one.stderr.contains("training checkpoints"), "the finished search frees its checkpoints: \(one.stderr)")
+    XCTAssertEqual(try sql("SELECT COUNT(*) AS n FROM training_checkpoints").first?["n"], "0")
+    let again = try CommandRunner.run(arguments(batchSize: 8, ["--name", "one-again"]))
+    XCTAssertEqual(again.status, 0, again.stderr)
+    XCTAssertEqual(try rows("one-again").map(\.hash), try rows("one").map(\.hash), "the same settings, the same rungs")
+    XCTAssert(try rows("one-again").allSatisfy(\.reused), "every rung's result reused")
 
-  func testQueuedRungsContinueFromCheckpointsInWorkers() throws {
+    let children = try CommandRunner.run(arguments(batchSize: 9, ["--name", "children", "--workers", "2"]))
+    XCTAssertEqual(children.status, 0, children.stderr)
+    checkRungs(try rows("children"), "children")
+
+    // Queued: the search and one `nas worker` on this database.
     let search = Process()
     search.executableURL = CommandRunner.binary
-    search.arguments = arguments(["--name", "queued", "--queue", "--workers", "2"])
+    search.arguments = arguments(batchSize: 10, ["--name", "queued", "--queue", "--workers", "2"])
     search.standardOutput = FileHandle.nullDevice
     search.standardError = FileHandle.nullDevice
     try search.run()
-    // A worker opens an SQLite database the search has made.
-    let deadline = Date().addingTimeInterval(60)
-    while !FileManager.default.fileExists(atPath: db) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
     let worker = Process()
     worker.executableURL = CommandRunner.binary
     worker.arguments = ["worker", "--db", db, "--quiet"]
@@ -113,7 +110,7 @@ final class FidelitySearchCommandTests: XCTestCase {
     let extra = ["--name", "killed"]
     let process = Process()
     process.executableURL = CommandRunner.binary
-    process.arguments = arguments(extra)
+    process.arguments = arguments(batchSize: 11, extra)
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
@@ -126,16 +123,16 @@ final class FidelitySearchCommandTests: XCTestCase {
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     XCTAssertGreaterThanOrEqual(done, 11, "killed after a promotion")
-    let resumed = try CommandRunner.run(arguments(extra + ["--resume"]))
+    let resumed = try CommandRunner.run(arguments(batchSize: 11, extra + ["--resume"]))
     XCTAssertEqual(resumed.status, 0, resumed.stderr)
     let killed = try rows("killed")
     checkRungs(killed, "killed and resumed")
-    // The same search uninterrupted, in a database of its own (nothing to reuse).
-    dbName = "straight.sqlite"
-    let straight = try CommandRunner.run(arguments(extra))
+    // The same search uninterrupted: it reuses the results (training is deterministic, so they
+    // are what it would compute) and must make the same choices.
+    let straight = try CommandRunner.run(arguments(batchSize: 11, ["--name", "straight"]))
     XCTAssertEqual(straight.status, 0, straight.stderr)
-    XCTAssertEqual(try rows("killed").map(\.hash), killed.map(\.hash), "the resumed search made the uninterrupted one's choices")
-    XCTAssertEqual(try rows("killed").map(\.rung), killed.map(\.rung))
+    XCTAssertEqual(try rows("straight").map(\.hash), killed.map(\.hash), "the resumed search made the uninterrupted one's choices")
+    XCTAssertEqual(try rows("straight").map(\.rung), killed.map(\.rung))
     print("fidelity search killed after \(done) evaluations, resumed to \(killed.count)")
   }
 }
