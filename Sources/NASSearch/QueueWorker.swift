@@ -136,7 +136,12 @@ public struct QueueWorker {
     if let rung = task.continuation {
       // A rung of successive halving: the checkpoint comes from and goes to the database, so a
       // candidate promoted to a worker on another host continues where this one stopped.
-      let previous = rung.continueFrom.flatMap { try? store.checkpoint(hash: claimed.architectureHash, evaluatorConfigJSON: $0) }
+      var previous: Data?
+      if let below = rung.continueFrom {
+        do { previous = try store.checkpoint(hash: claimed.architectureHash, evaluatorConfigJSON: below) } catch {
+          log("worker: the checkpoint of run \(claimed.run) trial \(claimed.trial)'s rung below could not be read (\(error)); training from scratch")
+        }
+      }
       let outcome = evaluator.evaluate(architecture, continuing: previous, keepCheckpoint: rung.keepsCheckpoint)
       if let checkpoint = outcome.checkpoint {
         do { try store.saveCheckpoint(evaluation: claimed.evaluationID, step: rung.steps, bytes: checkpoint) } catch {
@@ -144,6 +149,7 @@ public struct QueueWorker {
         }
       }
       if case .success(let evaluation) = outcome.result {
+        // A record of where the training began; losing it loses no result.
         try? store.setContinuedFromStep(evaluation: claimed.evaluationID, step: evaluation.continuedFromStep)
       }
       result = outcome.result

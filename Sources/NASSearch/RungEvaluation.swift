@@ -19,13 +19,15 @@ final class RungEvaluation: @unchecked Sendable {
   let rungs: [Rung]
   /// Each rung's evaluator settings, as recorded with its evaluations.
   let configurations: [String]
+  let log: (String) -> Void
 
-  init(store: ResultsStore, schedule: FidelitySchedule, rungs: [Rung], configurations: [String]) {
+  init(store: ResultsStore, schedule: FidelitySchedule, rungs: [Rung], configurations: [String], log: @escaping (String) -> Void) {
     precondition(rungs.count == schedule.rungSteps.count && configurations.count == rungs.count, "internal: one evaluator per rung")
     self.store = store
     self.schedule = schedule
     self.rungs = rungs
     self.configurations = configurations
+    self.log = log
   }
 
   /// Evaluates the batch at once (one thread per evaluation; child processes do the work when
@@ -46,18 +48,27 @@ final class RungEvaluation: @unchecked Sendable {
   private func evaluate(_ request: EvaluationRequest) -> Result<Double, EvaluationError> {
     let rung = request.rung ?? 0
     let hash = request.architecture.canonicalHash
-    let previous = rung > 0 ? try? store.checkpoint(hash: hash, evaluatorConfigJSON: configurations[rung - 1]) : nil
+    var previous: Data?
+    if rung > 0 {
+      do { previous = try store.checkpoint(hash: hash, evaluatorConfigJSON: configurations[rung - 1]) } catch {
+        log("warning: trial \(request.trial): the rung below's checkpoint could not be read (\(error)); training from scratch to the rung")
+      }
+    }
     let keep = rung < schedule.topRung
     let outcome: (result: Result<Evaluation, EvaluationError>, checkpoint: Data?)
     switch rungs[rung] {
     case .local(let trainer): outcome = trainer.evaluate(request.architecture, continuing: previous, keepCheckpoint: keep)
     case .process(let child): outcome = child.evaluate(request.architecture, continuing: previous, keepCheckpoint: keep)
     }
-    if let checkpoint = outcome.checkpoint {
-      try? store.saveCheckpoint(evaluation: request.evaluationID, step: schedule.rungSteps[rung], bytes: checkpoint)
-    }
-    if case .success(let evaluation) = outcome.result {
-      try? store.setContinuedFromStep(evaluation: request.evaluationID, step: evaluation.continuedFromStep)
+    do {
+      if let checkpoint = outcome.checkpoint {
+        try store.saveCheckpoint(evaluation: request.evaluationID, step: schedule.rungSteps[rung], bytes: checkpoint)
+      }
+      if case .success(let evaluation) = outcome.result {
+        try store.setContinuedFromStep(evaluation: request.evaluationID, step: evaluation.continuedFromStep)
+      }
+    } catch {
+      log("warning: trial \(request.trial): its checkpoint could not be kept (\(error)); a promotion will train from scratch")
     }
     return outcome.result.map(\.value)
   }

@@ -90,7 +90,7 @@ public struct SearchRunner {
     let services: SearchServices
     if let fidelity = r.fidelity, let rungs, let rungIdentities {
       let rungEvaluation = RungEvaluation(
-        store: store, schedule: fidelity, rungs: rungs, configurations: rungIdentities.map(\.configurationJSON))
+        store: store, schedule: fidelity, rungs: rungs, configurations: rungIdentities.map(\.configurationJSON), log: log)
       services = SearchServices(predictLatency: { arch in try predictor.milliseconds(arch) }, evaluate: { rungEvaluation.evaluate($0) })
     } else if let evaluator {
       services = SearchServices(
