@@ -81,15 +81,21 @@ evaluators=(
 
 if [ -z "${TABLE_ONLY:-}" ]; then
   # The sample first (zero-cost scores take seconds): its median predicted latency places the
-  # reference networks.
+  # reference networks, once. The choice is kept in references.txt, because the predictor
+  # changes as tables grow and another width would be another architecture to train.
   sampled zen --evaluator zen
-  median=$(sqlite3 "$DB" "SELECT e.predicted_latency_ms FROM evaluations e JOIN runs r ON r.id = e.run_id
-    WHERE r.id = (SELECT MAX(id) FROM runs WHERE name = 'fidelity-zen') ORDER BY e.predicted_latency_ms" |
-    python3 -c "import sys; v = [float(x) for x in sys.stdin.read().split()]; print(v[len(v) // 2])")
-  echo "median predicted latency of the $COUNT sampled architectures: $median ms" >&2
-  refs=()
-  for net in mobilenet-v2 mobilenet-v3-large mnasnet-a1; do refs+=("$(scaled "search-spaces/reference/$net.arch" "$median")"); done
-  printf '%s\n' "${refs[@]}" > "$OUT/references.txt"
+  if [ -s "$OUT/references.txt" ]; then
+    mapfile -t refs < "$OUT/references.txt"
+    echo "reference networks as chosen before ($OUT/references.txt): ${refs[*]}" >&2
+  else
+    median=$(sqlite3 "$DB" "SELECT e.predicted_latency_ms FROM evaluations e JOIN runs r ON r.id = e.run_id
+      WHERE r.id = (SELECT MAX(id) FROM runs WHERE name = 'fidelity-zen') ORDER BY e.predicted_latency_ms" |
+      python3 -c "import sys; v = [float(x) for x in sys.stdin.read().split()]; print(v[len(v) // 2])")
+    echo "median predicted latency of the $COUNT sampled architectures: $median ms" >&2
+    refs=()
+    for net in mobilenet-v2 mobilenet-v3-large mnasnet-a1; do refs+=("$(scaled "search-spaces/reference/$net.arch" "$median")"); done
+    printf '%s\n' "${refs[@]}" > "$OUT/references.txt"
+  fi
   for entry in "${evaluators[@]}"; do
     name=${entry%%:*}
     [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]] && continue
@@ -101,4 +107,4 @@ if [ -z "${TABLE_ONLY:-}" ]; then
   done
 fi
 
-python3 benchmarks/fidelity_table.py "$DB" "$COUNT" "$RUNGS"
+python3 benchmarks/fidelity_table.py "$DB" "$COUNT" "$RUNGS" "$OUT/references.txt"

@@ -1,10 +1,10 @@
 """The tables of benchmarks/fidelity.sh from its results database.
 
-    python3 benchmarks/fidelity_table.py DB COUNT RUNGS
+    python3 benchmarks/fidelity_table.py DB COUNT RUNGS REFERENCES_TXT
 
 Each evaluator's scores come from the newest `nas search` run named fidelity-NAME (the sampled
 architectures) and fidelity-NAME-REFERENCE (one reference network each); the reference accuracy
-from fidelity-reference*. Rank agreement with the reference: Kendall's tau-b and Spearman's rho
+from fidelity-reference*. Only the reference networks REFERENCES_TXT lists take part. Rank agreement with the reference: Kendall's tau-b and Spearman's rho
 (average ranks for ties), over the architectures both have.
 """
 import sqlite3
@@ -72,6 +72,8 @@ def kendall_tau_b(a, b):
 
 def main():
     path, count, rungs = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3].split(",")]
+    with open(sys.argv[4]) as f:
+        networks = [line.strip().rsplit("/", 1)[-1].removesuffix(".arch") for line in f if line.strip()]
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     runs = newest_runs(db, "fidelity-")
     if "fidelity-reference" not in runs:
@@ -82,7 +84,7 @@ def main():
     for name in names:
         values = {}
         for run_name, run_id in runs.items():
-            if run_name == f"fidelity-{name}" or run_name.startswith(f"fidelity-{name}-"):
+            if run_name == f"fidelity-{name}" or run_name in [f"fidelity-{name}-{n}" for n in networks]:
                 for h, evaluations in scores(db, run_id).items():
                     values[h] = evaluations[-1][0]
                 if run_name == f"fidelity-{name}":
