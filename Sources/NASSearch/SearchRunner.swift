@@ -255,7 +255,6 @@ public struct SearchRunner {
 
   // MARK: - Evaluation
 
-  /// Evaluates a batch at once (one thread per candidate; each may be a child process).
   /// Successive halving's evaluator of each rung: one trainer per rung sharing the data set
   /// `local` loaded, or with `--workers` a child process per evaluation with the rung's settings.
   static func rungEvaluators(request r: SearchRequest, local: any Evaluator, options: [EvaluatorFactory.Options], identities: [EvaluatorIdentity])
@@ -282,6 +281,7 @@ public struct SearchRunner {
     }
   }
 
+  /// Evaluates a batch at once (one thread per candidate; each may be a child process).
   static func evaluateConcurrently(_ archs: [Architecture], with evaluator: any Evaluator) -> [Result<Double, EvaluationError>] {
     let results = UnsafeSendableBox([Result<Double, EvaluationError>?](repeating: nil, count: archs.count))
     let lock = NSLock()
