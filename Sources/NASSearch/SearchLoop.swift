@@ -2,6 +2,7 @@ import Foundation
 import NASArch
 import NASEval
 import NASSpace
+import NASStore
 import NASSupport
 
 /// The work a search delegates: latency prediction and accuracy evaluation.
@@ -150,11 +151,9 @@ public final class SearchLoop: @unchecked Sendable {
     state.halving = halving
   }
 
-  /// Whether `a` is a better result than `b`: a higher rung first (successive halving's
-  /// reward of a candidate is its highest rung's), then a higher reward.
+  /// Whether `a` is a better result than `b` (``ResultRanking``).
   static func ranksAbove(_ a: TrialOutcome, _ b: TrialOutcome) -> Bool {
-    let (ra, rb) = (a.rung ?? 0, b.rung ?? 0)
-    return ra != rb ? ra > rb : a.reward > b.reward
+    ResultRanking.ranksAbove(rung: a.rung, reward: a.reward, over: b.rung, reward: b.reward)
   }
 
   /// Evaluates a batch: trials already committed (from before a crash) are read back, repeated

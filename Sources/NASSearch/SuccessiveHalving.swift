@@ -61,8 +61,6 @@ public struct HalvingState: Codable, Hashable, Sendable {
   public var results: [[RungResult]]
   /// Candidates promoted out of each rung.
   public var promoted: [[Int]]
-  /// Candidates started at the lowest rung (the `--trials` budget counts these).
-  public var candidatesStarted = 0
 
   public init(schedule: FidelitySchedule) {
     self.schedule = schedule
@@ -73,8 +71,10 @@ public struct HalvingState: Codable, Hashable, Sendable {
   /// Registers a new candidate at the lowest rung.
   public mutating func start(candidate: Int, assignment: [Int]) {
     assignments[candidate] = assignment
-    candidatesStarted += 1
   }
+
+  /// Candidates started at the lowest rung (the `--trials` budget counts these).
+  public var candidatesStarted: Int { assignments.count }
 
   /// The next promotion, marked as taken: a candidate and the rung it now trains to.
   public mutating func nextPromotion() -> (candidate: Int, rung: Int)? {

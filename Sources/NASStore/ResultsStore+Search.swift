@@ -45,12 +45,19 @@ public struct StoredEvaluation: FetchableRecord, Sendable, Hashable {
   }
 }
 
+/// How a search's results rank: a higher rung of successive halving first (a candidate's reward
+/// is its highest rung's; a flat search has no rung), then a higher reward.
+public enum ResultRanking {
+  public static func ranksAbove(rung a: Int?, reward ra: Double, over b: Int?, reward rb: Double) -> Bool {
+    let (x, y) = (a ?? 0, b ?? 0)
+    return x != y ? x > y : ra > rb
+  }
+}
+
 extension StoredEvaluation {
-  /// Whether this evaluation ranks above `other` as a search's result: a higher rung of
-  /// successive halving first (a candidate's reward is its highest rung's), then a higher reward.
+  /// Whether this evaluation ranks above `other` as a search's result (``ResultRanking``).
   public func ranksAbove(_ other: StoredEvaluation) -> Bool {
-    let (a, b) = (rung ?? 0, other.rung ?? 0)
-    return a != b ? a > b : (reward ?? 0) > (other.reward ?? 0)
+    ResultRanking.ranksAbove(rung: rung, reward: reward ?? 0, over: other.rung, reward: other.reward ?? 0)
   }
 }
 
