@@ -54,7 +54,7 @@ struct NetAdaptCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Channel counts are multiples of this.") var divisor = NetAdaptSettings.defaults.divisor
   @Option(parsing: .unconditional, help: "Stop after this many iterations even above the target.") var maxIterations: Int?
   @Option(parsing: .unconditional, help: "Seed of the training runs.") var trainingSeed = NetAdaptSettings.defaults.seed
-  @Option(parsing: .unconditional, help: "Training threads (default: every core).") var threads: Int?
+  @Option(parsing: .unconditional, help: "Training threads (default: every core this process may run on).") var threads: Int?
   @Option(help: "Device profile id or prefix (nas latency profiles); default: this machine at one thread.") var device: String?
   @Option(help: "The results database.") var db = ResultsStore.defaultPath
   @Option(help: "Folder for the final .arch and weights (default: the database's folder).") var out: String?
@@ -95,7 +95,7 @@ struct NetAdaptCommand: ParsableCommand {
     s.maxIterations = maxIterations
     s.seed = trainingSeed
     s.weightsPath = weights
-    s.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    s.threads = max(1, threads ?? UsableCores.count)
     return s
   }
 

@@ -92,7 +92,7 @@ struct SearchCommand: ParsableCommand {
       commandLine: CLI.commandLine, toolVersion: NASVersion.string)
     request.strategyOptions.population = population
     request.strategyOptions.tournament = tournament
-    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let cores = UsableCores.count
     request.evaluatorOptions = evaluation.factoryOptions(threads: max(1, cores / workers))
     request.seed = seed
     request.workers = workers

@@ -20,7 +20,7 @@ struct WorkerCommand: ParsableCommand {
       """)
 
   @Option(help: "The results database: a file, or postgres://USER:PASSWORD@HOST:PORT/DATABASE.") var db = ResultsStore.defaultPath
-  @Option(parsing: .unconditional, help: "Threads each evaluation may use (default: every core).") var threads: Int?
+  @Option(parsing: .unconditional, help: "Threads each evaluation may use (default: every core this process may run on).") var threads: Int?
   @Option(help: "Stop after the queue has been empty this long, e.g. 30s or 10m (default: keep waiting).") var idleExit: String?
   @Option(parsing: .unconditional, help: "Stop after this many evaluations.") var maxEvaluations: Int?
   @Option(help: "This host's id in the database (default: NAS_HOST_ID, else the host name).") var hostId: String?
@@ -44,7 +44,7 @@ struct WorkerCommand: ParsableCommand {
     let executable = Bundle.main.executablePath ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
     let interrupt = Interrupt.install(message: "stopping after the evaluation in flight (Ctrl-C again to quit now; the claim is queued again)")
     let worker = QueueWorker(
-      store: store, identity: identity, executable: executable, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+      store: store, identity: identity, executable: executable, threads: threads ?? UsableCores.count,
       toolVersion: NASVersion.string, idleExitSeconds: idleExit.flatMap(DurationText.seconds), maxEvaluations: maxEvaluations,
       log: { line in if !quiet { FileHandleWriter.writeStderr("worker \(identity.host)/\(identity.pid): \(line)\n") } })
     if !quiet { FileHandleWriter.writeStderr("worker \(identity.host)/\(identity.pid): waiting for queued evaluations in \(store.path)\n") }
