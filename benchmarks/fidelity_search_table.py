@@ -1,7 +1,9 @@
 """benchmarks/fidelity_search.sh's reading of its database.
 
     python3 benchmarks/fidelity_search_table.py best DB RUN_NAME TOP     # the run's best TOP hashes, one a line
-    python3 benchmarks/fidelity_search_table.py table DB TOP TARGET W "SEEDS"
+    python3 benchmarks/fidelity_search_table.py table DB TOP TARGET W "SEEDS" "MODES"
+
+MODES as in fidelity_search.sh: "flat", or a rung list (the run halving-RUNGS-SEED).
 
 A run's candidates rank as the search ranks them: the highest rung a candidate reached first
 (successive halving), then its reward at that rung.
@@ -25,18 +27,26 @@ def ranked(db, name):
     return run, [(h,) + best[h] for h in order]
 
 
-def table(db, top, target, w, seeds):
+def run_name(mode, seed):
+    return f"flat-{seed}" if mode == "flat" else f"halving-{mode}-{seed}"
+
+
+def label(mode):
+    return "flat 120 steps" if mode == "flat" else f"halving {mode}"
+
+
+def table(db, top, target, w, seeds, modes):
     reference = dict(db.execute(
         "SELECT e.architecture_hash, e.accuracy FROM evaluations e JOIN runs r ON r.id = e.run_id "
         "WHERE r.name LIKE 'reference-%' AND e.status = 'ok'").fetchall())
-    print(f"Equal compute: flat search against successive halving, target {target:g} ms, w {w:g}; each run's best {top} "
+    print(f"Equal compute: {' against '.join(label(m) for m in modes)}, target {target:g} ms, w {w:g}; each run's best {top} "
           f"candidates trained with the reference budget, scored with the run's reward at their predicted latency:\n")
     print("| seed | search | evaluations | candidates | rank | predicted ms | search accuracy (rung) | reference accuracy | reference reward |")
     print("|---:|---|---:|---:|---:|---:|---|---:|---:|")
     summary = {}
     for seed in seeds:
-        for mode in ["flat", "halving"]:
-            run, candidates = ranked(db, f"{mode}-{seed}")
+        for mode in modes:
+            run, candidates = ranked(db, run_name(mode, seed))
             if run is None:
                 continue
             evaluations = db.execute("SELECT COUNT(*) FROM evaluations WHERE run_id = ? AND status = 'ok'", (run,)).fetchone()[0]
@@ -44,7 +54,7 @@ def table(db, top, target, w, seeds):
                 ref = reference.get(h)
                 ref_reward = ref * (latency / target) ** w if ref is not None else None
                 summary.setdefault(mode, {}).setdefault(i, []).append(ref_reward)
-                print(f"| {seed} | {mode} | {evaluations} | {len(candidates)} | {i + 1} | {latency:.3f} | {accuracy:.4f} ({rung}) | "
+                print(f"| {seed} | {label(mode)} | {evaluations} | {len(candidates)} | {i + 1} | {latency:.3f} | {accuracy:.4f} ({rung}) | "
                       f"{'-' if ref is None else f'{ref:.4f}'} | {'-' if ref_reward is None else f'{ref_reward:.4f}'} |")
     print(f"\nMean reference reward over the seeds: each run's best candidate, and its best {top}:\n")
     print(f"| search | runs | best candidate | best {top} |")
@@ -56,7 +66,7 @@ def table(db, top, target, w, seeds):
     for mode, ranks in summary.items():
         first = [v for v in ranks.get(0, []) if v is not None]
         every = [v for r in ranks.values() for v in r if v is not None]
-        print(f"| {mode} | {len(ranks.get(0, []))} | {mean(first)} | {mean(every)} |")
+        print(f"| {label(mode)} | {len(ranks.get(0, []))} | {mean(first)} | {mean(every)} |")
 
 
 def main():
@@ -66,7 +76,7 @@ def main():
         for c in candidates[:int(sys.argv[4])]:
             print(c[0])
     else:
-        table(db, int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6].split())
+        table(db, int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6].split(), sys.argv[7].split())
 
 
 main()
