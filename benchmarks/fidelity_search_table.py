@@ -41,7 +41,7 @@ def table(db, top, target, w, seeds, modes):
         "WHERE r.name LIKE 'reference-%' AND e.status = 'ok'").fetchall())
     print(f"Equal compute: {' against '.join(label(m) for m in modes)}, target {target:g} ms, w {w:g}; each run's best {top} "
           f"candidates trained with the reference budget, scored with the run's reward at their predicted latency:\n")
-    print("| seed | search | evaluations | candidates | rank | predicted ms | search accuracy (rung) | reference accuracy | reference reward |")
+    print("| seed | search | trained evaluations | candidates | rank | predicted ms | search accuracy (rung) | reference accuracy | reference reward |")
     print("|---:|---|---:|---:|---:|---:|---|---:|---:|")
     summary = {}
     for seed in seeds:
@@ -49,24 +49,30 @@ def table(db, top, target, w, seeds, modes):
             run, candidates = ranked(db, run_name(mode, seed))
             if run is None:
                 continue
-            evaluations = db.execute("SELECT COUNT(*) FROM evaluations WHERE run_id = ? AND status = 'ok'", (run,)).fetchone()[0]
+            # Reused results (a strategy proposing a network it has seen) cost no training.
+            evaluations = db.execute("SELECT COUNT(*) FROM evaluations WHERE run_id = ? AND status = 'ok' AND reused = 0",
+                                     (run,)).fetchone()[0]
             for i, (h, rung, reward, accuracy, latency) in enumerate(candidates[:top]):
                 ref = reference.get(h)
                 ref_reward = ref * (latency / target) ** w if ref is not None else None
-                summary.setdefault(mode, {}).setdefault(i, []).append(ref_reward)
+                summary.setdefault(mode, {}).setdefault(i, []).append((ref_reward, ref, latency))
                 print(f"| {seed} | {label(mode)} | {evaluations} | {len(candidates)} | {i + 1} | {latency:.3f} | {accuracy:.4f} ({rung}) | "
                       f"{'-' if ref is None else f'{ref:.4f}'} | {'-' if ref_reward is None else f'{ref_reward:.4f}'} |")
-    print(f"\nMean reference reward over the seeds: each run's best candidate, and its best {top}:\n")
-    print(f"| search | runs | best candidate | best {top} |")
-    print("|---|---:|---:|---:|")
+    print(f"\nMeans over the seeds, of each run's best candidate and of its best {top}: reference reward, reference "
+          f"accuracy and predicted latency:\n")
+    print(f"| search | runs | best: reward | best: accuracy | best: ms | best {top}: reward | best {top}: accuracy | best {top}: ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
 
-    def mean(v):
-        return f"{sum(v) / len(v):.4f} ({len(v)} trained)" if v else "-"
+    def means(rows):
+        rows = [r for r in rows if r[0] is not None]
+        if not rows:
+            return ["-", "-", "-"]
+        return [f"{sum(r[k] for r in rows) / len(rows):.{d}f}" for k, d in [(0, 4), (1, 4), (2, 2)]]
 
     for mode, ranks in summary.items():
-        first = [v for v in ranks.get(0, []) if v is not None]
-        every = [v for r in ranks.values() for v in r if v is not None]
-        print(f"| {label(mode)} | {len(ranks.get(0, []))} | {mean(first)} | {mean(every)} |")
+        first = means(ranks.get(0, []))
+        every = means([r for rows in ranks.values() for r in rows])
+        print(f"| {label(mode)} | {len(ranks.get(0, []))} | {' | '.join(first)} | {' | '.join(every)} |")
 
 
 def main():
