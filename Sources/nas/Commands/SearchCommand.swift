@@ -31,8 +31,8 @@ struct SearchCommand: ParsableCommand {
   @OptionGroup var evaluation: EvaluatorOptions
   @Option(
     help: ArgumentHelp(
-      "Successive halving: training steps of each rung, e.g. 40,120,360 (replaces --steps; needs --evaluator train).",
-      discussion: "Every candidate trains to the first rung; the best 1/eta of a rung continue from their checkpoint to the next. --trials counts candidates."))
+      "Successive halving: training steps of each rung, e.g. 120,360,1080 (replaces --steps; needs --evaluator train).",
+      discussion: "Every candidate trains to the first rung; the best 1/eta of a rung continue from their checkpoint to the next. --trials counts candidates. At equal compute the flat default found better networks (docs/search.md, \"Successive halving\")."))
   var fidelity: String?
   @Option(parsing: .unconditional, help: "Successive halving: the best 1/eta of each rung are promoted.") var eta = FidelitySchedule.defaultEta
   @Option(parsing: .unconditional, help: "Seed of the strategy.") var seed: UInt64 = 0
@@ -65,7 +65,7 @@ struct SearchCommand: ParsableCommand {
     if let problem = reward.problems.first { throw ValidationError(problem) }
     if let fidelity {
       guard let schedule = FidelitySchedule.parse(fidelity, eta: eta) else {
-        throw ValidationError("--fidelity takes training steps per rung separated by commas, e.g. 40,120,360, not '\(fidelity)'")
+        throw ValidationError("--fidelity takes training steps per rung separated by commas, e.g. 120,360,1080, not '\(fidelity)'")
       }
       if let problem = schedule.problem { throw ValidationError(problem) }
       guard evaluation.evaluator == "train" else {
