@@ -15,6 +15,8 @@ struct EvaluatorOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: .hidden) var scheduleSteps: Int?
   @Option(parsing: .unconditional, help: "train: images per step.") var batchSize = TrainEvaluator.Configuration.searchBatchSize
   @Option(parsing: .unconditional, help: "train: peak learning rate.") var lr = TrainEvaluator.Configuration.searchLearningRate
+  @Option(parsing: .unconditional, help: "train: seed of initialisation, data order and dropout (another seed trains each candidate anew).")
+  var trainingSeed: UInt64 = 0
   @Option(parsing: .unconditional, help: "train and zero-cost: largest total stride of the proxy network.") var maxDownsampling = TrainEvaluator.Configuration.defaultMaxDownsampling
   @Option(parsing: .unconditional, help: "Seconds before an evaluation (cmd or worker) is stopped and recorded as timed out.") var evalTimeout = CommandEvaluator.Configuration.defaultTimeoutSeconds
 
@@ -41,6 +43,7 @@ struct EvaluatorOptions: ParsableArguments {
     o.data = data
     o.training = TrainingConfiguration(epochs: 1, steps: steps, batchSize: batchSize, learningRate: lr)
     o.training.scheduleSteps = scheduleSteps
+    o.training.seed = trainingSeed
     o.maxDownsampling = maxDownsampling
     o.commandTimeout = evalTimeout
     o.threads = threads
@@ -52,6 +55,6 @@ struct EvaluatorOptions: ParsableArguments {
     [
       "--evaluator", evaluator, "--data", data, "--steps", String(steps), "--batch-size", String(batchSize), "--lr", String(lr),
       "--max-downsampling", String(maxDownsampling), "--eval-timeout", String(evalTimeout),
-    ] + (scheduleSteps.map { ["--schedule-steps", String($0)] } ?? [])
+    ] + (trainingSeed == 0 ? [] : ["--training-seed", String(trainingSeed)]) + (scheduleSteps.map { ["--schedule-steps", String($0)] } ?? [])
   }
 }

@@ -135,4 +135,50 @@ final class FidelitySearchCommandTests: XCTestCase {
     XCTAssertEqual(try rows("straight").map(\.rung), killed.map(\.rung))
     print("fidelity search killed after \(done) evaluations, resumed to \(killed.count)")
   }
+
+  /// `--training-seed` belongs to a trained evaluation: the same candidates under another seed
+  /// train anew with the seed in their recorded settings, and child processes (`--workers`)
+  /// train with it too (their results equal `nas _evaluate --training-seed` on one thread).
+  func testTrainingSeedTrainsAnewAndReachesChildProcesses() throws {
+    func search(_ name: String, _ extra: [String]) throws {
+      let r = try CommandRunner.run(
+        [
+          "search", "--space", directory.appendingPathComponent("tiny.space").path, "--target-ms", "0.001", "--w", "-0.15",
+          "--evaluator", "train", "--data", "random:8x8x3", "--batch-size", "12", "--steps", "3", "--trials", "3", "--seed", "5",
+          "--strategy", "random", "--db", db, "--quiet", "--measure-top", "0", "--out", directory.path, "--name", name,
+        ] + extra)
+      XCTAssertEqual(r.status, 0, r.stderr)
+    }
+    func evaluations(_ name: String) throws -> [[String: String]] {
+      try sql(
+        """
+        SELECT e.architecture_hash AS hash, json_extract(e.evaluator_config, '$.seed') AS seed, e.reused, e.accuracy, a.canonical_text AS text
+        FROM evaluations e JOIN runs r ON r.id = e.run_id JOIN architectures a ON a.hash = e.architecture_hash
+        WHERE r.name = '\(name)' AND e.status = 'ok' ORDER BY e.trial
+        """)
+    }
+    try search("seed-4-children", ["--training-seed", "4", "--workers", "2"])
+    try search("seed-0", [])
+    let children = try evaluations("seed-4-children"), plain = try evaluations("seed-0")
+    XCTAssertEqual(children.count, 3)
+    XCTAssertEqual(children.map { $0["hash"] }, plain.map { $0["hash"] }, "the same candidates")
+    XCTAssert(children.allSatisfy { $0["seed"] == "4" && $0["reused"] == "0" }, "\(children)")
+    XCTAssert(plain.allSatisfy { $0["seed"] == "0" && $0["reused"] == "0" }, "another seed trains anew: \(plain)")
+    let file = directory.appendingPathComponent("seeded.arch")
+    try (children[0]["text"] ?? "").write(to: file, atomically: true, encoding: .utf8)
+    /// `_evaluate`'s accuracy, and its validation loss (which a seed moves even where ten
+    /// classes of random images leave accuracy level).
+    func evaluate(_ seed: String) throws -> (accuracy: Double?, loss: Double?) {
+      let r = try CommandRunner.run(
+        ["_evaluate", "--evaluator", "train", "--data", "random:8x8x3", "--batch-size", "12", "--steps", "3", "--training-seed", seed, "--threads", "1", file.path])
+      XCTAssertEqual(r.status, 0, r.stderr)
+      let last = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
+      let json = (try? JSONSerialization.jsonObject(with: Data(last.utf8))) as? [String: Any]
+      return (json?["value"] as? Double, (json?["details"] as? [String: Any])?["validation_loss"] as? Double)
+    }
+    let seeded = try evaluate("4"), unseeded = try evaluate("0")
+    XCTAssertNotNil(seeded.loss)
+    XCTAssertNotEqual(seeded.loss, unseeded.loss, "the seed changes training")
+    XCTAssertEqual(seeded.accuracy, children[0]["accuracy"].flatMap { Double($0) }, "the child trained with seed 4")
+  }
 }
