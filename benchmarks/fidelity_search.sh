@@ -20,7 +20,9 @@
 # resumes each unfinished search (--resume) and reuses every finished reference training.
 # Settings (environment): NAS, DB (results/fidelity-search.sqlite), SEEDS ("1 2 3"), BUDGET (30m),
 # MODES ("flat 120,360,1080"), SPACE (search-spaces/mnasnet.space), TARGET (80 ms), W (-0.15),
-# STRATEGY (ppo), TOP (3), REF_STEPS (1716), REF_LR (0.1), PIN (unset), NICE (unset; when set,
+# STRATEGY (ppo), TOP (3), REF_STEPS (1716), REF_LR (0.1), REF_SEEDS (training seeds of the
+# references, "0"; with more, a reference accuracy is their mean and the table gives how well
+# the seeds agree, the ceiling for any evaluator), PIN (unset), NICE (unset; when set,
 # every command runs under nice -n NICE). Needs python3, sqlite3 and, with PIN, taskset. Without
 # PIN, wall-clock budgets compare fairly only on an otherwise idle machine: the script says the
 # load average at the end.
@@ -38,6 +40,7 @@ STRATEGY=${STRATEGY:-ppo}
 TOP=${TOP:-3}
 REF_STEPS=${REF_STEPS:-1716}
 REF_LR=${REF_LR:-0.1}
+REF_SEEDS=${REF_SEEDS:-0}
 OUT=$(dirname "$DB")/fidelity-search-runs
 mkdir -p "$OUT"
 [ -x "$NAS" ] || { echo "no $NAS: build it with 'swift build -c release' (or set NAS=path)" >&2; exit 1; }
@@ -92,19 +95,24 @@ if [ -z "${TABLE_ONLY:-}" ]; then
   cores=1
   [ -n "${PIN:-}" ] && cores=$(nproc)
   k=0
-  for hash in $hashes; do
-    file="$OUT/${hash:0:12}.arch"
-    sqlite3 "$DB" "SELECT canonical_text FROM architectures WHERE hash = '$hash'" > "$file"
-    pin=()
-    [ -n "${PIN:-}" ] && pin=(taskset -c $((k % cores)))
-    run "${pin[@]}" "$NAS" search --space "$file" --target-ms "$TARGET" --w "$W" --strategy random --trials 1 --measure-top 0 --db "$DB" \
-      --out "$OUT" --name "reference-${hash:0:12}" --quiet --evaluator train --steps "$REF_STEPS" --lr "$REF_LR" < /dev/null > /dev/null &
-    k=$((k + 1))
-    [ $((k % cores)) -ne 0 ] || wait_all
+  for ref_seed in $REF_SEEDS; do
+    for hash in $hashes; do
+      file="$OUT/${hash:0:12}.arch"
+      sqlite3 "$DB" "SELECT canonical_text FROM architectures WHERE hash = '$hash'" > "$file"
+      name="reference-${hash:0:12}"
+      [ "$ref_seed" = 0 ] || name="$name-seed$ref_seed"
+      pin=()
+      [ -n "${PIN:-}" ] && pin=(taskset -c $((k % cores)))
+      run "${pin[@]}" "$NAS" search --space "$file" --target-ms "$TARGET" --w "$W" --strategy random --trials 1 --measure-top 0 --db "$DB" \
+        --out "$OUT" --name "$name" --quiet --evaluator train --steps "$REF_STEPS" --lr "$REF_LR" --training-seed "$ref_seed" \
+        < /dev/null > /dev/null &
+      k=$((k + 1))
+      [ $((k % cores)) -ne 0 ] || wait_all
+    done
   done
   wait_all
 fi
 
-python3 benchmarks/fidelity_search_table.py table "$DB" "$TOP" "$TARGET" "$W" "$SEEDS" "$MODES"
+python3 benchmarks/fidelity_search_table.py table "$DB" "$TOP" "$TARGET" "$W" "$SEEDS" "$MODES" "$REF_SEEDS"
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,7 +1,7 @@
 """benchmarks/fidelity_search.sh's reading of its database.
 
     python3 benchmarks/fidelity_search_table.py best DB RUN_NAME TOP     # the run's best TOP hashes, one a line
-    python3 benchmarks/fidelity_search_table.py table DB TOP TARGET W "SEEDS" "MODES"
+    python3 benchmarks/fidelity_search_table.py table DB TOP TARGET W "SEEDS" "MODES" "REF_SEEDS"
 
 MODES as in fidelity_search.sh: "flat", or a rung list (the run halving-RUNGS-SEED).
 
@@ -35,12 +35,60 @@ def label(mode):
     return "flat 120 steps" if mode == "flat" else f"halving {mode}"
 
 
-def table(db, top, target, w, seeds, modes):
-    reference = dict(db.execute(
-        "SELECT e.architecture_hash, e.accuracy FROM evaluations e JOIN runs r ON r.id = e.run_id "
-        "WHERE r.name LIKE 'reference-%' AND e.status = 'ok'").fetchall())
+def kendall_tau(x, y):
+    """Kendall's tau-b of two equally long sequences."""
+    concordant = discordant = ties_x = ties_y = 0
+    for i in range(len(x)):
+        for j in range(i + 1, len(x)):
+            dx, dy = x[i] - x[j], y[i] - y[j]
+            if dx == 0 and dy == 0:
+                continue
+            if dx == 0:
+                ties_x += 1
+            elif dy == 0:
+                ties_y += 1
+            elif (dx > 0) == (dy > 0):
+                concordant += 1
+            else:
+                discordant += 1
+    n = concordant + discordant
+    denominator = ((n + ties_x) * (n + ties_y)) ** 0.5
+    return (concordant - discordant) / denominator if denominator else 0.0
+
+
+def references(db, ref_seeds):
+    """Each referenced hash's accuracy per training seed (of REF_SEEDS) and their mean."""
+    per_seed = {}
+    for h, seed, accuracy in db.execute(
+            "SELECT e.architecture_hash, json_extract(e.evaluator_config, '$.seed'), e.accuracy FROM evaluations e "
+            "JOIN runs r ON r.id = e.run_id WHERE r.name LIKE 'reference-%' AND e.status = 'ok'"):
+        if str(seed) in ref_seeds:
+            per_seed.setdefault(h, {})[str(seed)] = accuracy
+    return per_seed, {h: sum(v.values()) / len(v) for h, v in per_seed.items()}
+
+
+def seed_agreement(per_seed, ref_seeds):
+    """How the references under each further training seed agree with the first."""
+    if len(ref_seeds) < 2:
+        return
+    print(f"\nThe reference against itself: its accuracy under training seed {ref_seeds[0]} and under each other seed, "
+          f"over the networks trained under both:\n")
+    print("| seeds | networks | Kendall tau | mean abs difference | largest difference |")
+    print("|---|---:|---:|---:|---:|")
+    for other in ref_seeds[1:]:
+        both = [(v[ref_seeds[0]], v[other]) for v in per_seed.values() if ref_seeds[0] in v and other in v]
+        if len(both) < 2:
+            continue
+        diffs = [abs(a - b) for a, b in both]
+        tau = kendall_tau([a for a, _ in both], [b for _, b in both])
+        print(f"| {ref_seeds[0]} and {other} | {len(both)} | {tau:+.3f} | {sum(diffs) / len(diffs):.4f} | {max(diffs):.4f} |")
+
+
+def table(db, top, target, w, seeds, modes, ref_seeds):
+    per_seed, reference = references(db, ref_seeds)
     print(f"Equal compute: {' against '.join(label(m) for m in modes)}, target {target:g} ms, w {w:g}; each run's best {top} "
-          f"candidates trained with the reference budget, scored with the run's reward at their predicted latency:\n")
+          f"candidates trained with the reference budget (training seeds {', '.join(ref_seeds)}; their mean accuracy), "
+          f"scored with the run's reward at their predicted latency:\n")
     print("| seed | search | trained evaluations | candidates | rank | predicted ms | search accuracy (rung) | reference accuracy | reference reward |")
     print("|---:|---|---:|---:|---:|---:|---|---:|---:|")
     summary = {}
@@ -73,6 +121,21 @@ def table(db, top, target, w, seeds, modes):
         first = means(ranks.get(0, []))
         every = means([r for rows in ranks.values() for r in rows])
         print(f"| {label(mode)} | {len(ranks.get(0, []))} | {' | '.join(first)} | {' | '.join(every)} |")
+    if len(ref_seeds) > 1:
+        print("\nEach run's best candidate under each reference training seed alone (mean reference reward over the seeds):\n")
+        print("| search | " + " | ".join(f"training seed {r}" for r in ref_seeds) + " |")
+        print("|---|" + "---:|" * len(ref_seeds))
+        for mode in summary:
+            cells = []
+            for r in ref_seeds:
+                values = []
+                for seed in seeds:
+                    _, candidates = ranked(db, run_name(mode, seed))
+                    if candidates and r in per_seed.get(candidates[0][0], {}):
+                        values.append(per_seed[candidates[0][0]][r] * (candidates[0][4] / target) ** w)
+                cells.append(f"{sum(values) / len(values):.4f} ({len(values)})" if values else "-")
+            print(f"| {label(mode)} | " + " | ".join(cells) + " |")
+    seed_agreement(per_seed, ref_seeds)
 
 
 def main():
@@ -82,7 +145,8 @@ def main():
         for c in candidates[:int(sys.argv[4])]:
             print(c[0])
     else:
-        table(db, int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6].split(), sys.argv[7].split())
+        table(db, int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6].split(), sys.argv[7].split(),
+              sys.argv[8].split() if len(sys.argv) > 8 else ["0"])
 
 
 main()
