@@ -11,6 +11,8 @@ A run's candidates rank as the search ranks them: the highest rung a candidate r
 import sqlite3
 import sys
 
+from fidelity_table import kendall_tau_b
+
 
 def ranked(db, name):
     """(hash, rung, reward, accuracy, predicted ms) of the newest run called `name`, best first."""
@@ -33,27 +35,6 @@ def run_name(mode, seed):
 
 def label(mode):
     return "flat 120 steps" if mode == "flat" else f"halving {mode}"
-
-
-def kendall_tau(x, y):
-    """Kendall's tau-b of two equally long sequences."""
-    concordant = discordant = ties_x = ties_y = 0
-    for i in range(len(x)):
-        for j in range(i + 1, len(x)):
-            dx, dy = x[i] - x[j], y[i] - y[j]
-            if dx == 0 and dy == 0:
-                continue
-            if dx == 0:
-                ties_x += 1
-            elif dy == 0:
-                ties_y += 1
-            elif (dx > 0) == (dy > 0):
-                concordant += 1
-            else:
-                discordant += 1
-    n = concordant + discordant
-    denominator = ((n + ties_x) * (n + ties_y)) ** 0.5
-    return (concordant - discordant) / denominator if denominator else 0.0
 
 
 def references(db, ref_seeds):
@@ -80,7 +61,7 @@ def seed_agreement(per_seed, ref_seeds):
         if len(both) < 2:
             continue
         diffs = [abs(a - b) for a, b in both]
-        tau = kendall_tau([a for a, _ in both], [b for _, b in both])
+        tau = kendall_tau_b([a for a, _ in both], [b for _, b in both])
         print(f"| {ref_seeds[0]} and {other} | {len(both)} | {tau:+.3f} | {sum(diffs) / len(diffs):.4f} | {max(diffs):.4f} |")
 
 

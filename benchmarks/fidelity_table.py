@@ -144,4 +144,5 @@ def main():
         print(f"successive halving reached rungs {rungs}: {per_rung} candidates")
 
 
-main()
+if __name__ == "__main__":
+    main()
