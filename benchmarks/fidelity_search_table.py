@@ -73,12 +73,15 @@ def table(db, top, target, w, seeds, modes, ref_seeds):
     print("| seed | search | trained evaluations | candidates | rank | predicted ms | search accuracy (rung) | reference accuracy | reference reward |")
     print("|---:|---|---:|---:|---:|---:|---|---:|---:|")
     summary = {}
+    best = {}  # mode -> (hash, predicted ms) of each run's best candidate
     for seed in seeds:
         for mode in modes:
             run, candidates = ranked(db, run_name(mode, seed))
             if run is None:
                 continue
             # Reused results (a strategy proposing a network it has seen) cost no training.
+            if candidates:
+                best.setdefault(mode, []).append((candidates[0][0], candidates[0][4]))
             evaluations = db.execute("SELECT COUNT(*) FROM evaluations WHERE run_id = ? AND status = 'ok' AND reused = 0",
                                      (run,)).fetchone()[0]
             for i, (h, rung, reward, accuracy, latency) in enumerate(candidates[:top]):
@@ -109,11 +112,7 @@ def table(db, top, target, w, seeds, modes, ref_seeds):
         for mode in summary:
             cells = []
             for r in ref_seeds:
-                values = []
-                for seed in seeds:
-                    _, candidates = ranked(db, run_name(mode, seed))
-                    if candidates and r in per_seed.get(candidates[0][0], {}):
-                        values.append(per_seed[candidates[0][0]][r] * (candidates[0][4] / target) ** w)
+                values = [per_seed[h][r] * (latency / target) ** w for h, latency in best.get(mode, []) if r in per_seed.get(h, {})]
                 cells.append(f"{sum(values) / len(values):.4f} ({len(values)})" if values else "-")
             print(f"| {label(mode)} | " + " | ".join(cells) + " |")
     seed_agreement(per_seed, ref_seeds)
