@@ -6,10 +6,12 @@
 # the NetAdapt network's measured against predicted latency, the accuracy of both at equal
 # measured latency, and the latency a width-multiplied network needs for NetAdapt's accuracy
 # (NetAdapt reported up to 1.7x faster than width multipliers at equal accuracy on a mobile CPU).
+# The NetAdapt architecture is also trained for those steps like the widths, from scratch and
+# from its last iteration's weights: NetAdapt's shape apart from its final fine-tune's budget.
 #
-#   benchmarks/netadapt.sh                                   # the full run (about half an hour on 2 cores)
+#   benchmarks/netadapt.sh                                   # the full run (about 15 minutes on 2 Zen 4 cores)
 #   SEED_EPOCHS=0.05 LONG_EPOCHS=0.05 SHORT_STEPS=2 RANK_IMAGES=200 STEP_RATIO=0.05 RATIO=0.9 \
-#     WIDTHS="0.75 1.0" benchmarks/netadapt.sh               # a toy run (2-3 min)
+#     WIDTHS="0.75 1.0" TRAIN_SEEDS=0 benchmarks/netadapt.sh # a toy run (2-3 min)
 #
 # STEP_RATIO is the cut one width must make alone: above about 0.1 of MobileNetV2's latency no
 # single width can, and nas netadapt stops at iteration 1 ("no width can shrink further").
@@ -17,10 +19,11 @@
 # Settings (environment): NAS (binary), DB (/tmp/nas-bench-netadapt/nas.sqlite; holds the latency
 # tables, which `nas netadapt` measures for the seed when missing; every other file goes next to
 # it), SEED_ARCH (search-spaces/reference/mobilenet-v2.arch), RATIO (0.5), STEP_RATIO (0.05),
-# SHORT_STEPS (10), RANK_IMAGES (1000), SEED_EPOCHS (1, more than 0), LONG_EPOCHS (1),
+# SHORT_STEPS (40), RANK_IMAGES (1000), SEED_EPOCHS (1, more than 0), LONG_EPOCHS (1),
 # LR (0.05), MAXDOWN (32), WIDTHS (width multipliers of the baseline curve, default
 # "0.35 0.5 0.6 0.75 1.0"; it should bracket the NetAdapt network's latency and
-# accuracy), MEASURE_ROUNDS (3: every
+# accuracy), TRAIN_SEEDS ("0 1": the training seeds of every training the script runs; with several,
+# each network's accuracy is their mean and the tables show the spread), MEASURE_ROUNDS (3: every
 # network is timed that many times, in rounds through all of them; the median counts), SKIP_SEED=1 (reuse
 # seed.safetensors and seed.json from an earlier run), REUSE=1 (also reuse the NetAdapt run and
 # every baseline training whose recorded command is the same). Prints every command, then
@@ -32,13 +35,14 @@ DB=${DB:-/tmp/nas-bench-netadapt/nas.sqlite}
 SEED_ARCH=${SEED_ARCH:-search-spaces/reference/mobilenet-v2.arch}
 RATIO=${RATIO:-0.5}
 STEP_RATIO=${STEP_RATIO:-0.05}
-SHORT_STEPS=${SHORT_STEPS:-10}
+SHORT_STEPS=${SHORT_STEPS:-40}
 RANK_IMAGES=${RANK_IMAGES:-1000}
 SEED_EPOCHS=${SEED_EPOCHS:-1}
 LONG_EPOCHS=${LONG_EPOCHS:-1}
 LR=${LR:-0.05}
 MAXDOWN=${MAXDOWN:-32}
 WIDTHS=${WIDTHS:-0.35 0.5 0.6 0.75 1.0}
+TRAIN_SEEDS=${TRAIN_SEEDS:-0 1}
 MEASURE_ROUNDS=${MEASURE_ROUNDS:-3}
 SKIP_SEED=${SKIP_SEED:-0}
 REUSE=${REUSE:-0}
@@ -47,6 +51,10 @@ REUSE=${REUSE:-0}
 command -v python3 > /dev/null || { echo "python3 is needed for the arithmetic" >&2; exit 1; }
 python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 0 else 1)" "$SEED_EPOCHS" 2> /dev/null ||
   { echo "SEED_EPOCHS must be a number above 0, got '$SEED_EPOCHS'" >&2; exit 1; }
+for s in $TRAIN_SEEDS; do
+  [[ "$s" =~ ^[0-9]+$ ]] || { echo "TRAIN_SEEDS must be whole numbers, got '$s'" >&2; exit 1; }
+done
+[ -n "${TRAIN_SEEDS// /}" ] || { echo "TRAIN_SEEDS is empty: give at least one training seed" >&2; exit 1; }
 work=$(dirname "$DB")
 mkdir -p "$work"
 name=$(basename "$SEED_ARCH" .arch)
@@ -152,16 +160,48 @@ print(json.dumps({'label': 'width ' + width, 'width': float(width), 'file': path
 done
 read -r seed_measured seed_low seed_high <<< "$(measured "$SEED_ARCH")"
 read -r final_measured final_low final_high <<< "$(measured "$final")"
-# Train after all the timing, so no measurement runs next to training.
+# The NetAdapt architecture trained like the widths, from scratch (whether NetAdapt found a better
+# shape, apart from what its inherited weights gave or cost), and from its last iteration's
+# weights (what those weights are worth against a fresh start at the same number of steps).
+netadapt_row() { # netadapt_row KIND LABEL [WEIGHTS]
+  python3 -c "
+import json, sys
+kind, label, path, measured, predicted, macs, weights = sys.argv[1:]
+median, low, high = map(float, measured.split())
+print(json.dumps({'label': label, 'kind': kind, 'width': None, 'file': path, 'weights': weights or None, 'measured': median,
+                  'low': low, 'high': high, 'predicted': float(predicted), 'macs': int(macs), 'seed': False}))" \
+    "$1" "$2" "$final" "$(measured "$final")" "$(predict "$final")" "$(macs "$final")" "${3:-}" >> "$rows"
+}
+netadapt_row scratch "NetAdapt architecture, from scratch"
+last_weights=${final%.arch}/iteration-$iterations.safetensors
+if [ -s "$last_weights" ]; then
+  netadapt_row inherited "NetAdapt architecture, from its last iteration's weights" "$last_weights"
+else
+  echo "no $last_weights (the last iteration's weights): the inherited-weights row is left out" >&2
+fi
+# Train after all the timing, so no measurement runs next to training. Seed 0 keeps the command
+# (and file) of the runs before TRAIN_SEEDS, so REUSE=1 finds them.
 : > "$rows.trained"
 while IFS= read -r -u 3 line; do
   arch=$(echo "$line" | json "['file']")
-  cached "${arch%.arch}.train.json" "$NAS" train "$arch" --steps "$total_steps" --lr "$LR" --max-downsampling "$MAXDOWN" --test --quiet --json
+  weights=$(echo "$line" | json ".get('weights') or ''")
+  stem=${arch%.arch}.train weight_args=()
+  [ -n "$weights" ] && stem=${arch%.arch}.inherited weight_args=(--weights "$weights")
+  results=()
+  for s in $TRAIN_SEEDS; do
+    if [ "$s" = 0 ]; then out=$stem.json seed_args=(); else out=$stem-seed$s.json seed_args=(--seed "$s"); fi
+    cached "$out" "$NAS" train "$arch" "${weight_args[@]}" --steps "$total_steps" --lr "$LR" --max-downsampling "$MAXDOWN" \
+      "${seed_args[@]}" --test --quiet --json
+    results+=("$out")
+  done
   echo "$line" | python3 -c "
-import json, sys
-r = json.load(sys.stdin); t = json.load(open(sys.argv[1]))
-r.update(steps=t['steps'], validation=t['validation_accuracy'], test=t.get('test_accuracy'), seconds=t['seconds'])
-print(json.dumps(r))" "${arch%.arch}.train.json" >> "$rows.trained"
+import json, statistics, sys
+r = json.load(sys.stdin); ts = [json.load(open(p)) for p in sys.argv[1:]]
+vals = [t['validation_accuracy'] for t in ts]
+tests = [t.get('test_accuracy') for t in ts]
+r.update(steps=ts[0]['steps'], validation=statistics.mean(vals), validations=vals,
+         test=None if None in tests else statistics.mean(tests), seconds=statistics.mean(t['seconds'] for t in ts))
+print(json.dumps(r))" "${results[@]}" >> "$rows.trained"
 done 3< "$rows"
 mv "$rows.trained" "$rows"
 total_seconds=$(($(date +%s) - start))
@@ -169,11 +209,13 @@ total_seconds=$(($(date +%s) - start))
 # 5. The tables.
 python3 - "$work/seed.json" "$work/netadapt.json" "$rows" "$SEED_ARCH" "$final" "$seed_measured" "$final_measured" "$(macs "$final")" \
   "$total_steps $seed_steps $short_total $long_steps $iterations $proposals" "$total_seconds $netadapt_seconds" \
-  "ratio $RATIO, step ratio $STEP_RATIO, $SHORT_STEPS short steps, $RANK_IMAGES ranking images, seed $SEED_EPOCHS epochs, final fine-tune $LONG_EPOCHS epochs, lr $LR, max downsampling $MAXDOWN" \
+  "ratio $RATIO, step ratio $STEP_RATIO, $SHORT_STEPS short steps, $RANK_IMAGES ranking images, seed $SEED_EPOCHS epochs, final fine-tune $LONG_EPOCHS epochs, lr $LR, max downsampling $MAXDOWN, training seeds $TRAIN_SEEDS" \
   "$seed_low $seed_high $final_low $final_high" "$MEASURE_ROUNDS calls, each the fastest run of nas latency measure" << 'EOF'
 import json, sys
 seed, na = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-rows = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
+trained = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
+rows = [r for r in trained if not r.get("kind")]  # the width-multiplier curve
+extra = [r for r in trained if r.get("kind")]  # the NetAdapt architecture trained like the widths
 seed_arch, final_arch = sys.argv[4], sys.argv[5]
 seed_measured, final_measured, final_macs = float(sys.argv[6]), float(sys.argv[7]), int(sys.argv[8])
 total, seed_steps, short_total, long_steps, iterations, proposals = map(int, sys.argv[9].split())
@@ -186,6 +228,10 @@ def span(low, high):
 
 def f(x, digits=3, suffix=""):
     return "-" if x is None else f"{x:.{digits}f}{suffix}"
+def accuracy(r):
+    """The mean validation accuracy, and every seed's when there are several."""
+    each = r.get("validations") or [r["validation"]]
+    return f(r["validation"], 4) + (" (" + ", ".join(f(v, 4) for v in each) + ")" if len(each) > 1 else "")
 def err(measured, predicted):
     return "-" if measured is None or predicted is None else f"{100 * (measured - predicted) / predicted:+.1f}%"
 
@@ -213,15 +259,16 @@ for s in na["path"]:
     print(f"| {s['iteration']} | {f(s['predicted_latency_ms'])} | {100 * s['predicted_latency_ms'] / na['seed_latency_ms']:.1f}% | "
           f"{f(s.get('accuracy'), 4)} | {s['proposals'] if s['iteration'] else '-'} | {s.get('cut') or '(seed)'} |")
 
-print(f"\n(b) Width multipliers, each trained from scratch for {total} steps of batch 128, the NetAdapt network's budget "
+print(f"\n(b) Width multipliers and the NetAdapt architecture, each trained for {total} steps of batch 128 (from scratch, or from the NetAdapt "
+      f"path's last weights where it says so), the NetAdapt network's budget "
       f"({seed_steps} seed + {iterations} x short fine-tune = {short_total} + {long_steps} final; its {proposals} proposals' "
       f"short fine-tunes, {proposals * short_total // iterations if iterations else 0} steps, only ranked)\n")
-print("| network | predicted ms | measured ms | measured range | measured vs predicted | MACs | steps | validation accuracy | test accuracy | train s |")
+print("| network | predicted ms | measured ms | measured range | measured vs predicted | MACs | steps | validation accuracy (per seed) | test accuracy | train s |")
 print("|---|---|---|---|---|---|---|---|---|---|")
-for r in sorted(rows, key=lambda r: r["measured"]):
+for r in sorted(trained, key=lambda r: r["measured"]):
     print(f"| {r['label']} | {f(r['predicted'])} | {f(r['measured'])} | {span(r['low'], r['high'])} | {err(r['measured'], r['predicted'])} | {r['macs'] / 1e6:.1f}M | "
-          f"{r['steps']} | {f(r['validation'], 4)} | {f(r['test'], 4)} | {f(r['seconds'], 0)} |")
-print(f"| NetAdapt final | {f(final_pred)} | {f(final_measured)} | {span(final_low, final_high)} | {err(final_measured, final_pred)} | {final_macs / 1e6:.1f}M | {total} | "
+          f"{r['steps']} | {accuracy(r)} | {f(r['test'], 4)} | {f(r['seconds'], 0)} |")
+print(f"| NetAdapt final (fine-tuned, training seed 0) | {f(final_pred)} | {f(final_measured)} | {span(final_low, final_high)} | {err(final_measured, final_pred)} | {final_macs / 1e6:.1f}M | {total} | "
       f"{f(final_val, 4)} | {f(final_test, 4)} | {f(seed['seconds'], 0)} seed + {netadapt_s.split()[0]} netadapt |")
 
 for r in (r for r in rows if r["seed"]):
@@ -244,20 +291,23 @@ def where(points, y):
             return x0 if y1 == y0 else x0 + (x1 - x0) * (y - y0) / (y1 - y0)
     return None
 print("\n(c) NetAdapt against the width-multiplier curve (linear interpolation between the widths above)\n")
-print("| latency basis | NetAdapt ms | NetAdapt accuracy | width-multiplier accuracy at that latency | difference | width there | "
+print("| network | latency basis | NetAdapt ms | NetAdapt accuracy | width-multiplier accuracy at that latency | difference | width there | "
       "width-multiplier ms at NetAdapt's accuracy | speedup at equal accuracy |")
-print("|---|---|---|---|---|---|---|---|")
-for basis, key, x in (("measured", "measured", final_measured), ("predicted", "predicted", final_pred)):
-    if x is None or final_val is None:
+print("|---|---|---|---|---|---|---|---|---|")
+candidates = [("NetAdapt final (fine-tuned)", final_measured, final_pred, final_val)]
+candidates += [(r["label"], r["measured"], r["predicted"], r["validation"]) for r in extra]
+for (label, measured_ms, predicted_ms, value), (basis, key) in ((c, b) for c in candidates for b in (("measured", "measured"), ("predicted", "predicted"))):
+    x = measured_ms if key == "measured" else predicted_ms
+    if x is None or value is None:
         continue
     curve = sorted((r[key], r["validation"]) for r in rows)
     widths = sorted((r[key], r["width"]) for r in rows)
-    acc, width, needed = at(curve, x), at(widths, x), where(curve, final_val)
+    acc, width, needed = at(curve, x), at(widths, x), where(curve, value)
     accs = [a for _, a in curve]
-    missing = ("not bracketed (every width is more accurate)" if final_val < min(accs)
-               else "not bracketed (no width is as accurate)" if final_val > max(accs) else "not bracketed")
-    print(f"| {basis} | {f(x)} | {f(final_val, 4)} | {f(acc, 4) if acc is not None else 'not bracketed'} | "
-          f"{f'{100 * (final_val - acc):+.2f} points' if acc is not None else '-'} | {f(width, 3) if width is not None else '-'} | "
+    missing = ("not bracketed (every width is more accurate)" if value < min(accs)
+               else "not bracketed (no width is as accurate)" if value > max(accs) else "not bracketed")
+    print(f"| {label} | {basis} | {f(x)} | {f(value, 4)} | {f(acc, 4) if acc is not None else 'not bracketed'} | "
+          f"{f'{100 * (value - acc):+.2f} points' if acc is not None else '-'} | {f(width, 3) if width is not None else '-'} | "
           f"{f(needed) if needed is not None else missing} | {f(needed / x, 2, 'x') if needed is not None else '-'} |")
 na_time = f"{netadapt_s.split()[0]} s" + (" (its earlier run, reused here)" if "reused" in netadapt_s else "")
 print(f"\nWall time of this run of the script {total_s} s, of nas netadapt {na_time}. A speedup above 1 means a width-multiplied MobileNetV2 "
