@@ -165,6 +165,7 @@ public struct NetAdaptRunner {
     summary.finalTestAccuracy = scores.test
     summary.architectureFile = archPath
     summary.weightsFile = weightsPath
+    summary.furtherTraining = FurtherTraining.command(architecture: archPath, weights: weightsPath, settings: settings)
     if request.measure, DeviceProfile.current(threads: predictor.profile.threads).id == predictor.profile.id {
       do {
         let (m, load) = try MachineLoad.during { try NetworkTimer.measure(final, threads: predictor.profile.threads) }

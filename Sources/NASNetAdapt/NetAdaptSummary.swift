@@ -30,6 +30,9 @@ public struct NetAdaptSummary: Codable, Sendable {
   public var weightsFile: String?
   /// The run's HTML report (`nas report`), when the command wrote one.
   public var reportFile: String?
+  /// A `nas train` command that trains the written network further from its weights
+  /// (``FurtherTraining``), when the run wrote one.
+  public var furtherTraining: String?
 
   static func steps(_ rows: [StoredNetAdaptIteration]) -> [Step] {
     rows.map { Step(iteration: $0.iteration, predictedLatencyMs: $0.predictedLatencyMs, accuracy: $0.accuracy, cut: $0.cut, proposals: $0.proposals) }
@@ -64,6 +67,7 @@ public struct NetAdaptSummary: Codable, Sendable {
     }
     if let a = architectureFile { lines.append("architecture: \(a)") }
     if let w = weightsFile { lines.append("weights: \(w)") }
+    if let c = furtherTraining { lines.append("train it further from these weights (docs/netadapt.md): \(c)") }
     if let r = reportFile { lines.append("report: \(r)") }
     let shell = ResultsStore.isServerURL(databasePath) ? "nas db sql --db" : "sqlite3"
     lines.append("every proposal: \(shell) \(databasePath) \"SELECT * FROM netadapt_proposals WHERE run_id = \(run)\"")

@@ -111,6 +111,16 @@ final class NetAdaptCommandTests: XCTestCase {
     let row = try sql("SELECT continues_run, parameters FROM runs WHERE kind = 'netadapt' ORDER BY id DESC LIMIT 1").first
     XCTAssertEqual(row?["continues_run"], "", "no search behind a hand-written seed (nas db prints NULL as empty)")
     XCTAssertTrue(row?["parameters"]?.contains("\"targetRatio\" : 0.8") ?? false, "\(String(describing: row))")
+
+    // The summary names a command that trains the written network further; it runs as printed.
+    let line = try XCTUnwrap(r.stdout.split(separator: "\n").first { $0.hasPrefix("train it further from these weights") }, r.stdout)
+    let command = try XCTUnwrap(line.range(of: ": nas ").map { line[$0.upperBound...] }, String(line))
+    let words = command.split(separator: " ").map(String.init)
+    XCTAssertTrue(words.contains("random:8x8x3"), "the run's --data: \(command)")
+    let save = try XCTUnwrap(words.firstIndex(of: "--save").map { words[$0 + 1] }, String(command))
+    let trained = try CommandRunner.run(words)
+    XCTAssertEqual(trained.status, 0, trained.stderr)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: save), save)
   }
 
   func testASeedAlreadyUnderItsSearchsTargetEndsWithoutARun() throws {
