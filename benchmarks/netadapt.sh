@@ -11,7 +11,7 @@
 #
 #   benchmarks/netadapt.sh                                   # the full run (about 15 minutes on 2 Zen 4 cores)
 #   SEED_EPOCHS=0.05 LONG_EPOCHS=0.05 SHORT_STEPS=2 RANK_IMAGES=200 STEP_RATIO=0.05 RATIO=0.9 \
-#     WIDTHS="0.75 1.0" TRAIN_SEEDS=0 benchmarks/netadapt.sh # a toy run (2-3 min)
+#     WIDTHS="0.75 1.0" TRAIN_SEEDS=0 benchmarks/netadapt.sh # a toy run (1-3 min)
 #
 # STEP_RATIO is the cut one width must make alone: above about 0.1 of MobileNetV2's latency no
 # single width can, and nas netadapt stops at iteration 1 ("no width can shrink further").
@@ -296,8 +296,7 @@ print("| network | latency basis | NetAdapt ms | NetAdapt accuracy | width-multi
 print("|---|---|---|---|---|---|---|---|---|")
 candidates = [("NetAdapt final (fine-tuned)", final_measured, final_pred, final_val)]
 candidates += [(r["label"], r["measured"], r["predicted"], r["validation"]) for r in extra]
-for (label, measured_ms, predicted_ms, value), (basis, key) in ((c, b) for c in candidates for b in (("measured", "measured"), ("predicted", "predicted"))):
-    x = measured_ms if key == "measured" else predicted_ms
+for label, key, x, value in ((c[0], key, x, c[3]) for c in candidates for key, x in (("measured", c[1]), ("predicted", c[2]))):
     if x is None or value is None:
         continue
     curve = sorted((r[key], r["validation"]) for r in rows)
@@ -306,7 +305,7 @@ for (label, measured_ms, predicted_ms, value), (basis, key) in ((c, b) for c in 
     accs = [a for _, a in curve]
     missing = ("not bracketed (every width is more accurate)" if value < min(accs)
                else "not bracketed (no width is as accurate)" if value > max(accs) else "not bracketed")
-    print(f"| {label} | {basis} | {f(x)} | {f(value, 4)} | {f(acc, 4) if acc is not None else 'not bracketed'} | "
+    print(f"| {label} | {key} | {f(x)} | {f(value, 4)} | {f(acc, 4) if acc is not None else 'not bracketed'} | "
           f"{f'{100 * (value - acc):+.2f} points' if acc is not None else '-'} | {f(width, 3) if width is not None else '-'} | "
           f"{f(needed) if needed is not None else missing} | {f(needed / x, 2, 'x') if needed is not None else '-'} |")
 na_time = f"{netadapt_s.split()[0]} s" + (" (its earlier run, reused here)" if "reused" in netadapt_s else "")
