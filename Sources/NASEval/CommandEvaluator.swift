@@ -67,7 +67,7 @@ public final class CommandEvaluator: Evaluator {
     } catch {
       return .failure(EvaluationError("cmd: cannot write the architecture file \(file.path): \(error.localizedDescription)"))
     }
-    let quoted = Self.shellQuote(file.path)
+    let quoted = ShellWord.quoted(file.path)
     let line =
       configuration.command.contains("{}")
       ? configuration.command.replacingOccurrences(of: "{}", with: quoted) : configuration.command + " " + quoted
@@ -115,8 +115,6 @@ public final class CommandEvaluator: Evaluator {
     }
     return .success(Evaluation(evaluator: name, value: accuracy, isAccuracy: true, seconds: seconds, details: details))
   }
-
-  static func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
   static func tail(_ s: String, _ n: Int = 500) -> String {
     let t = s.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,4 +1,5 @@
 import Foundation
+import NASSupport
 
 /// The `nas train` command that trains the network a NetAdapt run wrote further, from its
 /// weights and with the run's data and learning settings. The written network has had only
@@ -21,13 +22,6 @@ public enum FurtherTraining {
     if settings.batchSize != NetAdaptSettings.defaults.batchSize { words += ["--batch-size", "\(settings.batchSize)"] }
     if settings.seed != 0 { words += ["--seed", "\(settings.seed)"] }
     words += ["--save", "\(stem)-\(epochs)ep\(suffix)"]
-    return words.map(shellWord).joined(separator: " ")
-  }
-
-  /// `word` unchanged when a shell reads it back as it is, else in single quotes.
-  static func shellWord(_ word: String) -> String {
-    let plain = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=,+-@%")
-    if !word.isEmpty, word.unicodeScalars.allSatisfy(plain.contains) { return word }
-    return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    return words.map(ShellWord.quoted).joined(separator: " ")
   }
 }
