@@ -160,6 +160,8 @@ print(json.dumps({'label': 'width ' + width, 'width': float(width), 'file': path
 done
 read -r seed_measured seed_low seed_high <<< "$(measured "$SEED_ARCH")"
 read -r final_measured final_low final_high <<< "$(measured "$final")"
+final_predicted=$(predict "$final")
+final_macs=$(macs "$final")
 # The NetAdapt architecture trained like the widths, from scratch (whether NetAdapt found a better
 # shape, apart from what its inherited weights gave or cost), and from its last iteration's
 # weights (what those weights are worth against a fresh start at the same number of steps).
@@ -170,7 +172,7 @@ kind, label, path, measured, predicted, macs, weights = sys.argv[1:]
 median, low, high = map(float, measured.split())
 print(json.dumps({'label': label, 'kind': kind, 'width': None, 'file': path, 'weights': weights or None, 'measured': median,
                   'low': low, 'high': high, 'predicted': float(predicted), 'macs': int(macs), 'seed': False}))" \
-    "$1" "$2" "$final" "$(measured "$final")" "$(predict "$final")" "$(macs "$final")" "${3:-}" >> "$rows"
+    "$1" "$2" "$final" "$final_measured $final_low $final_high" "$final_predicted" "$final_macs" "${3:-}" >> "$rows"
 }
 netadapt_row scratch "NetAdapt architecture, from scratch"
 last_weights=${final%.arch}/iteration-$iterations.safetensors
@@ -207,7 +209,7 @@ mv "$rows.trained" "$rows"
 total_seconds=$(($(date +%s) - start))
 
 # 5. The tables.
-python3 - "$work/seed.json" "$work/netadapt.json" "$rows" "$SEED_ARCH" "$final" "$seed_measured" "$final_measured" "$(macs "$final")" \
+python3 - "$work/seed.json" "$work/netadapt.json" "$rows" "$SEED_ARCH" "$final" "$seed_measured" "$final_measured" "$final_macs" \
   "$total_steps $seed_steps $short_total $long_steps $iterations $proposals" "$total_seconds $netadapt_seconds" \
   "ratio $RATIO, step ratio $STEP_RATIO, $SHORT_STEPS short steps, $RANK_IMAGES ranking images, seed $SEED_EPOCHS epochs, final fine-tune $LONG_EPOCHS epochs, lr $LR, max downsampling $MAXDOWN, training seeds $TRAIN_SEEDS" \
   "$seed_low $seed_high $final_low $final_high" "$MEASURE_ROUNDS calls, each the fastest run of nas latency measure" << 'EOF'
